@@ -1,0 +1,222 @@
+package dev.understudy.simnet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.simnet.chain.Chain;
+import dev.understudy.simnet.chain.Genesis;
+import dev.understudy.simnet.cli.NodeCommand;
+import dev.understudy.simnet.node.Node;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Chain and nodes over real HTTP on loopback, with fast rounds; the verdict command is the oracle. */
+class NetworkTest {
+    static final long ROUND_MS = 100;
+    static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
+
+    @TempDir
+    Path dir;
+    Chain chain;
+    JsonHttpClient chainApi;
+    final List<AutoCloseable> closers = new ArrayList<>();
+
+    @BeforeEach
+    void startChain() throws Exception {
+        chain = Chain.start(dir.resolve("chain"), ANY, new Genesis.Requested(ROUND_MS, 20, 8, 200), System::currentTimeMillis);
+        chainApi = new JsonHttpClient(chain.url(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (AutoCloseable c : closers) {
+            c.close();
+        }
+        chain.close();
+    }
+
+    NodeCommand.Running node(String name, String chainUrl, boolean validate, boolean participate) throws Exception {
+        NodeCommand.Running r = NodeCommand.start(chainUrl, ANY, dir.resolve(name), "v1", validate, participate,
+                Node.Options.DEFAULT, System::currentTimeMillis);
+        closers.add(0, r);
+        return r;
+    }
+
+    static void waitFor(String what, long timeoutMs, BooleanSupplier cond) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < end) {
+            if (cond.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what);
+    }
+
+    JsonNode chainStatus() {
+        try {
+            return chainApi.get("/status");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    long round() {
+        return chainStatus().get("round").asLong();
+    }
+
+    record Result(int code, String out, String err) {
+        JsonNode json() throws BadInputException {
+            return Json.parse(out.getBytes(StandardCharsets.UTF_8), "stdout");
+        }
+    }
+
+    static Result simnet(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    Result verdict(long from, long to) {
+        return simnet("verdict", "--chain", chain.url(), "--validator", "v1", "--from-round", String.valueOf(from),
+                "--to-round", String.valueOf(to));
+    }
+
+    /** Waits until the chain has settled round r (votes for it can no longer arrive on time). */
+    void settle(long r) throws InterruptedException {
+        waitFor("round " + (r + 3), 5000, () -> round() >= r + 3);
+    }
+
+    @Test
+    void electionsRotateKeysAndTheNodeSignsWithEach() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), true, true);
+        waitFor("period 2", 8000, () -> chainStatus().get("period").asLong() >= 2);
+        Set<String> keys = new HashSet<>();
+        for (JsonNode p : chainApi.get("/validators/v1").get("periods")) {
+            keys.add(p.get("keyId").asText());
+        }
+        assertTrue(keys.size() >= 3, "a fresh key per period: " + keys);
+        for (JsonNode k : main.node().keys()) {
+            Path f = dir.resolve("main/keyring").resolve(k.get("id").asText());
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(f));
+        }
+        long now = round();
+        settle(now);
+        Result v = verdict(25, now);
+        assertEquals(0, v.code(), v.out() + v.err());
+        JsonNode j = v.json();
+        assertEquals(0, j.get("doubleSigns").asLong());
+        assertTrue(j.get("signedRounds").asLong() >= (now - 25) - 2, v.out());
+    }
+
+    @Test
+    void oneNodeAloneNeverDoubleSignsButTwoNodesWithTheSameKeyDo() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), true, true);
+        NodeCommand.Running backup = node("backup", chain.url(), false, false);
+        waitFor("main signing", 5000, () -> status(main).get("signing").asBoolean() && status(main).get("inCurrentSet").asBoolean());
+        long r0 = round();
+        Thread.sleep(1000);
+        long r1 = round();
+        settle(r1);
+        Result alone = verdict(r0, r1);
+        assertEquals(0, alone.code(), alone.out());
+        assertEquals(0, alone.json().get("missedRounds").asLong(), alone.out());
+
+        Result imp = simnet("console", "--node", backup.url(), "import-keys", dir.resolve("main").toString());
+        assertEquals(0, imp.code(), imp.err());
+        assertEquals(0, simnet("console", "--node", backup.url(), "enable-validation").code());
+        waitFor("a double sign", 5000, () -> verdict(r1, round()).code() == 1);
+        Result both = verdict(r1, round());
+        assertEquals(1, both.code());
+        assertTrue(both.json().get("doubleSigns").asLong() >= 1);
+        assertEquals(2, both.json().get("signerInstances").size());
+    }
+
+    @Test
+    void aCutOffNodeKeepsSigningAndItsVotesArriveOnReconnect() throws Exception {
+        try (BlockableProxy link = new BlockableProxy(Integer.parseInt(chain.url().replaceAll(".*:", "")))) {
+            NodeCommand.Running main = node("main", link.url(), true, true);
+            NodeCommand.Running backup = node("backup", chain.url(), false, false);
+            waitFor("main signing", 5000, () -> status(main).get("signing").asBoolean() && status(main).get("inCurrentSet").asBoolean());
+            link.block();
+            long cut = round();
+            waitFor("main to notice", 3000, () -> !status(main).get("synced").asBoolean());
+            assertTrue(status(main).get("signing").asBoolean(), "a cut-off node keeps signing by its own clock");
+            assertEquals(0, simnet("console", "--node", backup.url(), "import-keys", dir.resolve("main").toString()).code());
+            assertEquals(0, simnet("console", "--node", backup.url(), "enable-validation").code());
+            waitFor("backup signing", 3000, () -> status(backup).get("lastAcceptedRound").asLong() > cut + 2);
+            Result during = verdict(cut, round());
+            assertEquals(0, during.code(), "the chain cannot see the cut-off signer yet: " + during.out());
+            assertTrue(status(main).get("queuedVotes").asLong() > 0);
+            link.unblock();
+            waitFor("main's queue to drain", 5000, () -> status(main).get("queuedVotes").asLong() <= 1);
+            Result after = verdict(cut, round());
+            assertEquals(1, after.code(), after.out());
+            assertTrue(after.json().get("lateVotes").asLong() > 0, after.out());
+        }
+    }
+
+    @Test
+    void validationStatePersistsAcrossRestartsAndTheConsoleReportsIt() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), true, true);
+        waitFor("main signing", 5000, () -> status(main).get("signing").asBoolean());
+        assertEquals(0, simnet("console", "--node", main.url(), "disable-validation").code());
+        waitFor("main stops signing", 2000, () -> !status(main).get("signing").asBoolean());
+        String instance = main.node().signerInstance();
+        main.close();
+        closers.remove(main);
+        NodeCommand.Running again = node("main", chain.url(), true, true);
+        assertNotEquals(instance, again.node().signerInstance());
+        Thread.sleep(500);
+        JsonNode st = status(again);
+        assertFalse(st.get("validation").asBoolean(), st.toString());
+        assertFalse(st.get("signing").asBoolean(), st.toString());
+        Result list = simnet("console", "--node", again.url(), "list-keys");
+        assertEquals(0, list.code());
+        assertTrue(list.json().size() >= 1);
+    }
+
+    @Test
+    void badCommandLinesAndUnknownValidatorsAreReportedWithTheirExitCodes() throws Exception {
+        Result unknown = simnet("verdict", "--chain", chain.url(), "--validator", "nobody");
+        assertEquals(Exit.DATA, unknown.code());
+        assertTrue(unknown.err().contains("unknown validator 'nobody'"), unknown.err());
+        assertEquals(Exit.USAGE, simnet("verdict", "--chain", chain.url()).code());
+        assertEquals(Exit.USAGE, simnet("frobnicate").code());
+        Result down = simnet("verdict", "--chain", "http://127.0.0.1:9", "--validator", "v1");
+        assertEquals(Exit.UNAVAILABLE, down.code(), down.err());
+        Result badVerb = simnet("console", "--node", chain.url(), "dance");
+        assertEquals(Exit.USAGE, badVerb.code());
+        JsonHttpClient raw = new JsonHttpClient(chain.url(), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        JsonHttpClient.HttpError e = org.junit.jupiter.api.Assertions.assertThrows(JsonHttpClient.HttpError.class,
+                () -> raw.post("/votes", Json.object().put("votes", 3)));
+        assertEquals(400, e.status());
+    }
+
+    static JsonNode status(NodeCommand.Running n) {
+        try {
+            return n.node().status();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
