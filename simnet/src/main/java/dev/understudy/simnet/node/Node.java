@@ -163,7 +163,7 @@ public final class Node implements AutoCloseable {
         if (!queue.isEmpty()) {
             flush();
         }
-        if (reachable && home.elections()) {
+        if (reachable && home.elections() && caughtUp(clock.getAsLong())) {
             electionDuty(clock.getAsLong());
         }
     }
