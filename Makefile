@@ -25,7 +25,7 @@ unit: deps
 lint: deps
 	yamllint -s .
 	ansible-lint --offline
-	shellcheck -x lab/lab lab/molecule-run lab/watchdog-emulator lab/install-deps simnet/bench/cost .ci/run
+	shellcheck -x lab/lab lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
 
 molecule: unit
@@ -41,13 +41,10 @@ converge:
 	lab/lab ansible-playbook ansible/site.yml
 
 status:
-	@lab/lab status
-	@echo "--- chain (from the lab's control namespace)"
-	@lab/lab exec curl -s --max-time 3 http://10.77.0.10:7700/status | python3 -c 'import json,sys; d=json.load(sys.stdin); print("round", d["round"], "period", d["period"], "set", [m["validator"] for m in d["currentSet"]])'
-	@for h in main backup; do echo "--- $$h node"; lab/lab ssh $$h "curl -s --max-time 3 127.0.0.1:7701/status" | python3 -c 'import json,sys; d=json.load(sys.stdin); print({k: d[k] for k in ("synced","lagRounds","validation","signing","lastSignedRound")})'; done
+	@lab/show
 
 demo: lab-up converge
-	@$(MAKE) --no-print-directory status
+	@lab/show --wait
 	@echo
 	@echo "The lab is up: main signs, backup follows the chain without signing."
 	@echo "Look around:  lab/lab ssh main | lab/lab status | lab/lab exec curl -s http://10.77.0.10:7700/validators/val1"
