@@ -1,5 +1,6 @@
 package dev.understudy.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The registry of sub-commands, in the order --help lists them. */
@@ -8,6 +9,11 @@ final class Commands {
     }
 
     static List<Command> all() {
-        return List.of();
+        List<Command> all = new ArrayList<>();
+        all.addAll(dev.understudy.identity.KeysCommands.all());
+        all.add(new dev.understudy.config.ConfigCheckCommand());
+        all.addAll(dev.understudy.transfer.SyncCommands.all());
+        all.addAll(dev.understudy.identity.RotateKeysCommands.all());
+        return all;
     }
 }

@@ -14,6 +14,14 @@ public final class Failures {
             io.err().println("understudy " + command + ": " + e.getMessage());
             return Exit.DATA;
         }
+        if (e instanceof CheckFailedException) {
+            io.err().println("understudy " + command + ": " + e.getMessage());
+            return Exit.CHECK_FAILED;
+        }
+        if (e instanceof TempFailException) {
+            io.err().println("understudy " + command + ": " + e.getMessage());
+            return Exit.TEMPFAIL;
+        }
         if (e instanceof UnavailableException) {
             io.err().println("understudy " + command + ": " + e.getMessage());
             return Exit.UNAVAILABLE;

@@ -1,0 +1,59 @@
+package dev.understudy.common;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.UserPrincipal;
+
+/** Recursive copy, ownership change and deletion of small directory trees (key directories). */
+public final class FileTrees {
+    private FileTrees() {
+    }
+
+    /** Copies FROM into TO (created 0700), keeping file modes. */
+    public static void copy(Path from, Path to) throws IOException {
+        AtomicFiles.createPrivateDirectories(to);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(from)) {
+            for (Path p : ds) {
+                Path t = to.resolve(p.getFileName().toString());
+                if (Files.isDirectory(p)) {
+                    copy(p, t);
+                } else {
+                    Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    public static void chown(Path p, String user) throws IOException {
+        UserPrincipal u = p.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
+        chown(p, u);
+    }
+
+    private static void chown(Path p, UserPrincipal u) throws IOException {
+        Files.setOwner(p, u);
+        if (Files.isDirectory(p)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                for (Path c : ds) {
+                    chown(c, u);
+                }
+            }
+        }
+    }
+
+    public static void delete(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                for (Path c : ds) {
+                    delete(c);
+                }
+            }
+        }
+        Files.delete(p);
+    }
+}

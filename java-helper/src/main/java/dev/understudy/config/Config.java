@@ -1,0 +1,144 @@
+package dev.understudy.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.understudy.cli.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The helper's configuration ({@code /etc/understudy/understudy.yml}), rendered by the {@code understudy}
+ * role from the inventory. See docs/configuration.md for every key.
+ */
+public final class Config {
+    public static final Path DEFAULT_PATH = Path.of("/etc/understudy/understudy.yml");
+
+    private final Path source;
+    private final String validator;
+    private final String host;
+    private final Path stateDir;
+    private final Path identityDir;
+    private final Map<String, HostEntry> hosts;
+    private final Section node;
+    private final SyncSettings sync;
+
+    private Config(Path source, String validator, String host, Path stateDir, Path identityDir,
+            Map<String, HostEntry> hosts, Section node, SyncSettings sync) {
+        this.source = source;
+        this.validator = validator;
+        this.host = host;
+        this.stateDir = stateDir;
+        this.identityDir = identityDir;
+        this.hosts = hosts;
+        this.node = node;
+        this.sync = sync;
+    }
+
+    public static Config load(Path file) throws BadInputException, IOException {
+        Objects.requireNonNull(file, "config path required");
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(file + ": config file does not exist");
+        }
+        return parse(bytes, file);
+    }
+
+    public static Config parse(byte[] yaml, Path file) throws BadInputException {
+        JsonNode tree;
+        try {
+            tree = new YAMLMapper().readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new BadInputException(file + ": not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"), e);
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        Section root = Section.root(file.toString(), tree);
+        String validator = root.string("validator");
+        if (!validator.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw root.error("validator", "expected letters, digits, '.', '_' or '-' (at most 64), got '" + validator + "'");
+        }
+        String host = root.string("host");
+        Path stateDir = root.path("state_dir", Path.of("/var/lib/understudy"));
+        Path identityDir = root.path("identity_dir", Path.of("/etc/understudy/identity"));
+        Map<String, HostEntry> hosts = new LinkedHashMap<>();
+        for (Map.Entry<String, Section> e : root.entries("hosts")) {
+            hosts.put(e.getKey(), HostEntry.parse(e.getKey(), e.getValue()));
+        }
+        if (!hosts.containsKey(host)) {
+            throw root.error("host", "'" + host + "' is not one of hosts: " + String.join(", ", hosts.keySet()));
+        }
+        long mains = hosts.values().stream().filter(h -> h.role() == HostEntry.Role.MAIN).count();
+        long backups = hosts.values().stream().filter(h -> h.role() == HostEntry.Role.BACKUP).count();
+        if (mains != 1) {
+            throw root.error("hosts", "expected exactly one host with role main, found " + mains);
+        }
+        if (backups < 1) {
+            throw root.error("hosts", "expected at least one host with role backup");
+        }
+        Section node = root.optionalSection("node");
+        SyncSettings sync = SyncSettings.parse(root.optionalSection("sync"));
+        root.done();
+        return new Config(file, validator, host, stateDir, identityDir, hosts, node, sync);
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    public String validator() {
+        return validator;
+    }
+
+    /** This host's name. */
+    public String host() {
+        return host;
+    }
+
+    public HostEntry self() {
+        return hosts.get(host);
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    public Path identityDir() {
+        return identityDir;
+    }
+
+    public Map<String, HostEntry> hosts() {
+        return hosts;
+    }
+
+    /** The validator hosts (main and backups) other than this one: where bundles go and whom they come from. */
+    public List<HostEntry> peers() {
+        List<HostEntry> out = new ArrayList<>();
+        for (HostEntry h : hosts.values()) {
+            if (!h.name().equals(host) && h.role() != HostEntry.Role.MONITOR) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    /** The node adapter's section ({@code node:}); the adapter reads and checks it. */
+    public Section node() {
+        return node;
+    }
+
+    public SyncSettings sync() {
+        return sync;
+    }
+}

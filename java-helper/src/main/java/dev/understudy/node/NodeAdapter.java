@@ -1,0 +1,36 @@
+package dev.understudy.node;
+
+import java.nio.file.Path;
+
+/**
+ * The one interface between Understudy and a validator node; the rest of the helper never talks to a node
+ * directly. One implementation per node kind (simnet, ton, everscale, multiversx, command).
+ */
+public interface NodeAdapter {
+    /** The adapter's kind, as in the config ({@code node.adapter}). */
+    String kind();
+
+    /** Synced?, lag, round, current and next period ids. */
+    NodeStatus status() throws NodeException;
+
+    /** Whether this node signs now (its own view). */
+    boolean signing() throws NodeException;
+
+    /** The chain's view: has the validator key signed in the last {@code rounds} rounds? */
+    Evidence evidence(int rounds) throws NodeException;
+
+    /** The files that must reach the backup for the current and next period. */
+    KeySet keyFiles() throws NodeException;
+
+    /**
+     * Puts the keys of a verified bundle in place without starting to sign. {@code dir} holds the files at
+     * the paths {@link #keyFiles()} gave them.
+     */
+    void install(Path dir) throws NodeException;
+
+    /** Starts signing (the caller holds the role). */
+    void activate() throws NodeException;
+
+    /** Stops signing; must be safe to call at any time, also when not signing. */
+    void deactivate() throws NodeException;
+}

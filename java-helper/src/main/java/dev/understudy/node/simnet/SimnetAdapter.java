@@ -1,0 +1,242 @@
+package dev.understudy.node.simnet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.cli.BadInputException;
+import dev.understudy.common.FileTrees;
+import dev.understudy.common.HttpJson;
+import dev.understudy.common.Json;
+import dev.understudy.config.Section;
+import dev.understudy.node.Evidence;
+import dev.understudy.node.KeyFile;
+import dev.understudy.node.KeySet;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import dev.understudy.node.PeriodKeys;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The lab's node: the simnet node's console API on 127.0.0.1, the chain's API for the chain's view, and the
+ * node's home (config.json, keyring/, wallet.pk) for key files.
+ */
+public final class SimnetAdapter implements NodeAdapter {
+    private final String validator;
+    private final HttpJson console;
+    private final HttpJson chain;
+    private final Path home;
+    private final String nodeUser;
+    private final LongSupplier clock;
+
+    public SimnetAdapter(String validator, String consoleUrl, String chainUrl, Path home, String nodeUser,
+            Duration timeout, LongSupplier clock) {
+        this.validator = validator;
+        this.console = new HttpJson(consoleUrl, timeout);
+        this.chain = new HttpJson(chainUrl, timeout);
+        this.home = home;
+        this.nodeUser = nodeUser;
+        this.clock = clock;
+    }
+
+    /** Reads {@code node.simnet} from the config. */
+    public static SimnetAdapter fromConfig(String validator, Section simnet) throws BadInputException {
+        SimnetAdapter a = new SimnetAdapter(validator,
+                simnet.string("console_url", "http://127.0.0.1:7701"),
+                simnet.string("chain_url"),
+                simnet.path("home", Path.of("/var/lib/simnet-node")),
+                simnet.string("user", "validator"),
+                Duration.ofMillis(simnet.integer("timeout_ms", 3000, 100, 60_000)),
+                System::currentTimeMillis);
+        simnet.done();
+        return a;
+    }
+
+    @Override
+    public String kind() {
+        return "simnet";
+    }
+
+    private JsonNode nodeStatus() throws NodeException {
+        try {
+            return console.get("/status");
+        } catch (IOException e) {
+            throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long need(JsonNode n, String field, String src) throws NodeException {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isIntegralNumber()) {
+            throw NodeException.badOutput(src + ": field '" + field + "' missing or not an integer");
+        }
+        return v.asLong();
+    }
+
+    private static boolean flag(JsonNode n, String field, String src) throws NodeException {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isBoolean()) {
+            throw NodeException.badOutput(src + ": field '" + field + "' missing or not true/false");
+        }
+        return v.asBoolean();
+    }
+
+    @Override
+    public NodeStatus status() throws NodeException {
+        JsonNode s = nodeStatus();
+        String src = console.base() + "/status";
+        long period = need(s, "period", src);
+        return new NodeStatus(flag(s, "synced", src), need(s, "lagRounds", src), need(s, "localRound", src), period,
+                period < 0 ? -1 : period + 1, flag(s, "validation", src),
+                s.path("lastError").isNull() ? "" : s.path("lastError").asText());
+    }
+
+    @Override
+    public boolean signing() throws NodeException {
+        return flag(nodeStatus(), "signing", console.base() + "/status");
+    }
+
+    @Override
+    public Evidence evidence(int rounds) throws NodeException {
+        try {
+            JsonNode st = chain.get("/status");
+            JsonNode v = chain.get("/validators/" + URLEncoder.encode(validator, StandardCharsets.UTF_8));
+            long round = need(st, "round", chain.base() + "/status");
+            long last = need(v, "lastSignedRound", chain.base() + "/validators/" + validator);
+            // A round is settled once votes for it can no longer arrive on time (the round after it).
+            long settled = round - 2;
+            return new Evidence(last >= settled - rounds + 1, last, round, rounds);
+        } catch (HttpJson.HttpStatusException e) {
+            if (e.status() == 404) {
+                return new Evidence(false, -1, -1, rounds);
+            }
+            throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The current period from the node's cached chain parameters and this host's clock (no network needed). */
+    long currentPeriod() throws NodeException {
+        Path cache = home.resolve("chain.json");
+        try {
+            ObjectNode c = Json.parseObject(Files.readAllBytes(cache), cache.toString());
+            long genesis = c.path("genesisMillis").asLong();
+            long roundMs = c.path("roundMs").asLong();
+            long periodRounds = c.path("periodRounds").asLong();
+            if (roundMs <= 0 || periodRounds <= 0) {
+                throw NodeException.badOutput(cache + ": roundMs and periodRounds must be positive");
+            }
+            long now = clock.getAsLong();
+            return now < genesis ? 0 : (now - genesis) / roundMs / periodRounds;
+        } catch (IOException e) {
+            throw NodeException.unavailable(cache + ": cannot read the node's chain parameters: " + e.getMessage(), e);
+        } catch (BadInputException e) {
+            throw NodeException.badOutput(e.getMessage());
+        }
+    }
+
+    /**
+     * config.json with only the entries of the current and later periods, their keyring files, and the
+     * wallet (the backup needs it for the election duty).
+     */
+    @Override
+    public KeySet keyFiles() throws NodeException {
+        long current = currentPeriod();
+        Path cfg = home.resolve("config.json");
+        try {
+            ObjectNode c = Json.parseObject(Files.readAllBytes(cfg), cfg.toString());
+            JsonNode entries = c.get("validators");
+            if (entries == null || !entries.isArray()) {
+                throw NodeException.badOutput(cfg + ": field 'validators' missing or not a list");
+            }
+            ArrayNode kept = Json.array();
+            List<KeyFile> files = new ArrayList<>();
+            List<PeriodKeys> periods = new ArrayList<>();
+            for (JsonNode e : entries) {
+                long p = need(e, "period", cfg + " validators[]");
+                String id = e.path("id").asText("");
+                if (!id.matches("[0-9A-F]{64}")) {
+                    throw NodeException.badOutput(cfg + ": validators[] id '" + id + "' is not a 64-digit upper-case hex key id");
+                }
+                if (p < current) {
+                    continue;
+                }
+                kept.add(e);
+                Path key = home.resolve("keyring").resolve(id);
+                files.add(new KeyFile("keyring/" + id, 0600, Files.readAllBytes(key)));
+                periods.add(new PeriodKeys(p, List.of(id)));
+            }
+            c.set("validators", kept);
+            files.add(0, new KeyFile("config.json", 0600, Json.pretty(c)));
+            Path wallet = home.resolve("wallet.pk");
+            if (Files.exists(wallet)) {
+                files.add(new KeyFile("wallet.pk", 0600, Files.readAllBytes(wallet)));
+            }
+            return new KeySet(files, periods);
+        } catch (BadInputException e) {
+            throw NodeException.badOutput(e.getMessage());
+        } catch (IOException e) {
+            throw NodeException.unavailable("reading keys from " + home + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Copies the files into a staging directory inside the node's home (owned by the node's user) and has the
+     * node import them; the node checks each key against its name before writing anything.
+     */
+    @Override
+    public void install(Path dir) throws NodeException {
+        Path staging = home.resolve(".understudy-import-" + Long.toHexString(clock.getAsLong()));
+        try {
+            FileTrees.copy(dir, staging);
+            if (nodeUser != null && !nodeUser.isEmpty() && isRoot()) {
+                FileTrees.chown(staging, nodeUser);
+            }
+            console.post("/import-keys", Json.object().put("dir", staging.toString()));
+        } catch (IOException e) {
+            throw NodeException.unavailable("installing keys into the simnet node: " + e.getMessage(), e);
+        } finally {
+            try {
+                FileTrees.delete(staging);
+            } catch (IOException e) {
+                // staging holds key copies inside the node's private home; reported but not fatal
+                System.err.println("could not remove " + staging + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    @Override
+    public void activate() throws NodeException {
+        setValidation(true);
+    }
+
+    @Override
+    public void deactivate() throws NodeException {
+        setValidation(false);
+    }
+
+    private void setValidation(boolean on) throws NodeException {
+        try {
+            JsonNode s = console.post("/validation", Json.object().put("enabled", on));
+            if (s.path("validation").asBoolean(!on) != on) {
+                throw NodeException.badOutput(console.base() + "/validation: node reports validation "
+                        + s.path("validation") + " after setting it to " + on);
+            }
+        } catch (IOException e) {
+            throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.understudy.transfer;
+
+import dev.understudy.bundle.Bundle;
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.Objects;
+import net.schmizz.keepalive.KeepAliveProvider;
+import net.schmizz.sshj.DefaultConfig;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.common.SecurityUtils;
+import net.schmizz.sshj.sftp.SFTPClient;
+import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
+import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+import net.schmizz.sshj.xfer.InMemorySourceFile;
+
+/**
+ * Uploads a bundle to a peer's drop account over SFTP: host key pinned by known_hosts (an unknown or changed
+ * key refuses the connection), connect and read timeouts, keep-alive, and each file uploaded under a temp
+ * name then renamed; the .sig last, so a receiver never sees a signature without its ciphertext.
+ */
+public final class SftpUploader {
+    private final Path privateKey;
+    private final Path knownHosts;
+    private final int connectTimeoutMs;
+    private final int timeoutMs;
+
+    /** Where a peer takes bundles. */
+    public record Target(String host, String address, int port, String user, String dir) {
+    }
+
+    /** Why an upload failed; {@link Kind#HOST_KEY} is an attack or a reinstalled host, never retried blindly. */
+    public static final class UploadException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        /** Failure classes. */
+        public enum Kind { HOST_KEY, UNREACHABLE, AUTH, REMOTE }
+
+        private final Kind kind;
+
+        UploadException(Kind kind, String message, Throwable cause) {
+            super(message, cause);
+            this.kind = kind;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+    }
+
+    public SftpUploader(Path privateKey, Path knownHosts, int connectTimeoutMs, int timeoutMs) {
+        this.privateKey = Objects.requireNonNull(privateKey, "SSH private key required");
+        this.knownHosts = Objects.requireNonNull(knownHosts, "known_hosts file required");
+        this.connectTimeoutMs = connectTimeoutMs;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /** known_hosts that records whether a key was unknown or changed, and accepts neither. */
+    private static final class PinnedHosts extends OpenSSHKnownHosts {
+        String problem;
+
+        PinnedHosts(File f) throws IOException {
+            super(f);
+        }
+
+        @Override
+        protected boolean hostKeyUnverifiableAction(String hostname, PublicKey key) {
+            problem = "host key of " + hostname + " (" + SecurityUtils.getFingerprint(key) + ") is not in " + getFile()
+                    + "; refusing to connect to an unknown host";
+            return false;
+        }
+
+        @Override
+        protected boolean hostKeyChangedAction(String hostname, PublicKey key) {
+            problem = "host key of " + hostname + " CHANGED (now " + SecurityUtils.getFingerprint(key) + ", " + getFile()
+                    + " pins another): a reinstalled host or an attack; refusing to send keys. If the host was"
+                    + " reinstalled, update the pinned key (re-run the understudy role)";
+            return false;
+        }
+    }
+
+    public void upload(Target t, Bundle.Sealed b) throws UploadException {
+        if (!Files.isReadable(knownHosts)) {
+            throw new UploadException(UploadException.Kind.HOST_KEY, knownHosts + " is missing or unreadable: no pinned host keys",
+                    null);
+        }
+        DefaultConfig cfg = new DefaultConfig();
+        cfg.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+        PinnedHosts pinned;
+        try {
+            pinned = new PinnedHosts(knownHosts.toFile());
+        } catch (IOException e) {
+            throw new UploadException(UploadException.Kind.HOST_KEY, "cannot read " + knownHosts + ": " + e.getMessage(), e);
+        }
+        try (SSHClient ssh = new SSHClient(cfg)) {
+            ssh.addHostKeyVerifier(pinned);
+            ssh.setConnectTimeout(connectTimeoutMs);
+            ssh.setTimeout(timeoutMs);
+            ssh.getTransport().setTimeoutMs(timeoutMs);
+            try {
+                ssh.connect(t.address(), t.port());
+            } catch (IOException e) {
+                if (pinned.problem != null) {
+                    throw new UploadException(UploadException.Kind.HOST_KEY, t.host() + ": " + pinned.problem, e);
+                }
+                throw new UploadException(UploadException.Kind.UNREACHABLE, t.host() + " (" + t.address() + ":" + t.port()
+                        + "): cannot connect: " + e.getMessage(), e);
+            }
+            ssh.getConnection().getKeepAlive().setKeepAliveInterval(5);
+            try {
+                KeyProvider kp = ssh.loadKeys(privateKey.toString());
+                ssh.authPublickey(t.user(), kp);
+            } catch (IOException e) {
+                throw new UploadException(UploadException.Kind.AUTH, t.host() + ": public key authentication as " + t.user()
+                        + " with " + privateKey + " failed: " + e.getMessage(), e);
+            }
+            try (SFTPClient sftp = ssh.newSFTPClient()) {
+                put(sftp, t.dir(), b.name() + Bundle.AGE, b.ciphertext());
+                put(sftp, t.dir(), b.name() + Bundle.SIG, b.signature());
+            } catch (IOException e) {
+                throw new UploadException(UploadException.Kind.REMOTE, t.host() + ": upload to " + t.dir() + " failed: "
+                        + e.getMessage(), e);
+            }
+        } catch (IOException e) {
+            throw new UploadException(UploadException.Kind.UNREACHABLE, t.host() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Temp name, then rename. OpenSSH's SFTP (version 3) renames only onto a free name, so a destination that
+     * already exists (a retry after the rename succeeded) counts as delivered; bundle names are unique per
+     * sequence number.
+     */
+    private static void put(SFTPClient sftp, String dir, String name, byte[] content) throws IOException {
+        String dst = dir + "/" + name;
+        if (sftp.statExistence(dst) != null) {
+            return;
+        }
+        String tmp = dir + "/.tmp-" + name;
+        if (sftp.statExistence(tmp) != null) {
+            sftp.rm(tmp);
+        }
+        sftp.put(new Bytes(name, content), tmp);
+        sftp.rename(tmp, dst);
+    }
+
+    private static final class Bytes extends InMemorySourceFile {
+        private final String name;
+        private final byte[] content;
+
+        Bytes(String name, byte[] content) {
+            this.name = name;
+            this.content = content;
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public long getLength() {
+            return content.length;
+        }
+
+        @Override
+        public InputStream getInputStream() {
+            return new ByteArrayInputStream(content);
+        }
+
+        @Override
+        public int getPermissions() {
+            return 0640;
+        }
+    }
+}

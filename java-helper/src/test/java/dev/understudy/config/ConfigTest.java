@@ -1,0 +1,70 @@
+package dev.understudy.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.cli.Exit;
+import dev.understudy.testing.Cli;
+import dev.understudy.testing.Deployment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every malformed config gets exit 65 and a message naming the file, the key and what is expected. */
+class ConfigTest {
+    @TempDir
+    Path dir;
+    Deployment d;
+    String good;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        d = new Deployment(dir);
+        good = d.config("lab-main", "http://127.0.0.1:7701", dir.resolve("home"), "http://127.0.0.1:7700", 2222);
+    }
+
+    Cli.Run check(String yaml) throws Exception {
+        Path f = dir.resolve("u.yml");
+        Files.writeString(f, yaml);
+        return Cli.run("config", "check", "--file", f.toString());
+    }
+
+    void bad(String yaml, String... expected) throws Exception {
+        Cli.Run r = check(yaml);
+        assertEquals(Exit.DATA, r.code(), r.toString());
+        for (String e : expected) {
+            assertTrue(r.err().contains(e), "expected '" + e + "' in: " + r.err());
+        }
+    }
+
+    @Test
+    void aGoodConfigPasses() throws Exception {
+        Cli.Run r = check(good);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("validator val1, host lab-main, 2 hosts"), r.out());
+    }
+
+    @Test
+    void malformedConfigsNameTheKeyAndWhatIsExpected() throws Exception {
+        bad(good.replace("validator: val1\n", ""), "u.yml: validator: is required");
+        bad(good.replace("host: lab-main", "host: lab-mian"), "host: 'lab-mian' is not one of hosts: lab-main, lab-backup");
+        bad(good.replace("    role: backup", "    role: standby"), "hosts.lab-backup.role: expected one of main, backup, monitor");
+        bad(good.replace("    role: backup", "    role: main"), "hosts: expected exactly one host with role main, found 2");
+        bad(good.replace("    address: 127.0.0.1\n    recipients", "    adress: 127.0.0.1\n    recipients"),
+                "hosts.lab-main.address: is required");
+        bad(good.replace("  keep_bundles: 3", "  keep_bundles: 1"), "sync.keep_bundles: expected an integer from 2 to 1000, got 1");
+        bad(good.replace("  keep_bundles: 3", "  keep_bundle: 3"), "sync.keep_bundle: unknown setting");
+        bad(good.replace("[age1", "[agex1"), "hosts.lab-main.recipients[0]: expected an age X25519 recipient");
+        bad(good.replace("\"ed25519:", "\"ed25519:!!"), "hosts.lab-main.verify_keys[0]: verify key is not base64");
+        bad(good.replace("  adapter: simnet", "  adapter: solana"), "node.adapter: expected one of simnet");
+        bad(good.replace("    chain_url:", "    chain_uri:"), "node.simnet.chain_url: is required");
+        bad(good.replace("state_dir: /", "state_dir: relative/"), "state_dir: expected an absolute path");
+        bad("validator: [unclosed\n", "not valid YAML", "line 1");
+        bad("- just\n- a list\n", "expected a mapping of settings at the top level");
+        Cli.Run missing = Cli.run("config", "check", "--file", dir.resolve("nope.yml").toString());
+        assertEquals(Exit.DATA, missing.code());
+        assertTrue(missing.err().contains("nope.yml: config file does not exist"), missing.err());
+    }
+}
