@@ -25,11 +25,14 @@ unit: deps
 lint: deps
 	yamllint -s .
 	ansible-lint --offline
-	shellcheck -x lab/lab lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show simnet/bench/cost .ci/run
+	shellcheck -x lab/lab lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
+	python3 docs/config-reference --check
 
+# Every scenario on one booted lab (created once, destroyed once).
+MOLECULE_SCENARIOS := default bundles
 molecule: unit
-	lab/molecule-run default
+	lab/molecule-run --shared-lab $(MOLECULE_SCENARIOS)
 
 test: unit lint molecule
 	@echo "make test: all passed"

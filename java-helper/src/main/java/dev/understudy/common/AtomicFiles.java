@@ -39,11 +39,28 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             Files.setPosixFilePermissions(tmp, perms);
+            ownLikeParent(tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
         syncDirectory(dir);
+    }
+
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+
+    /**
+     * When running as root, gives a new file the owner of its directory: state the agent (root) writes into
+     * the service user's directories stays readable by the service user's commands (receive, watchdog).
+     */
+    public static void ownLikeParent(Path p) throws IOException {
+        if (ROOT) {
+            Path parent = p.toAbsolutePath().getParent();
+            java.nio.file.attribute.UserPrincipal owner = Files.getOwner(parent);
+            if (!owner.equals(Files.getOwner(p))) {
+                Files.setOwner(p, owner);
+            }
+        }
     }
 
     /** Copies a file durably (temp + fsync + rename), keeping the given mode. */
@@ -60,6 +77,7 @@ public final class AtomicFiles {
                 }
                 out.force(true);
             }
+            ownLikeParent(tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
@@ -78,6 +96,7 @@ public final class AtomicFiles {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PRIVATE_DIR);
+            ownLikeParent(dir);
         }
     }
 

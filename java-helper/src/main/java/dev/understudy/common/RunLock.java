@@ -22,7 +22,11 @@ public final class RunLock implements AutoCloseable {
     /** Takes the lock or throws {@link TempFailException} (exit 75) naming what holds it. */
     public static RunLock acquire(Path file, String what) throws IOException, TempFailException {
         Files.createDirectories(file.toAbsolutePath().getParent());
+        boolean created = !Files.exists(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        if (created) {
+            AtomicFiles.ownLikeParent(file);
+        }
         FileLock l;
         try {
             l = ch.tryLock();

@@ -22,9 +22,12 @@ import org.apache.logging.log4j.Logger;
  * every peer's trust between them.
  */
 public final class RotateKeysCommands {
-    private static final Logger LOG = LogManager.getLogger(RotateKeysCommands.class);
-
     private RotateKeysCommands() {
+    }
+
+    /** Obtained when a command runs, not when the registry is built: --help and --version stay light. */
+    private static Logger log() {
+        return LogManager.getLogger(RotateKeysCommands.class);
     }
 
     public static List<Command> all() {
@@ -59,7 +62,7 @@ public final class RotateKeysCommands {
             try (RunLock lock = RunLock.acquire(c.stateDir().resolve("identity.lock"), "key rotation")) {
                 ids.prepareNext(o.get("owner"));
             }
-            LOG.info("validator {}: host {} prepared a new identity; peers must now trust both", c.validator(), c.host());
+            log().info("validator {}: host {} prepared a new identity; peers must now trust both", c.validator(), c.host());
             KeysCommands.print(io, ids.describe(), o.has("json"));
             return Exit.OK;
         }
@@ -113,7 +116,7 @@ public final class RotateKeysCommands {
                     ids.promoteNext();
                 }
             }
-            LOG.info("validator {}: host {} re-encrypted {} stored bundle(s) and made its new identity current", c.validator(),
+            log().info("validator {}: host {} re-encrypted {} stored bundle(s) and made its new identity current", c.validator(),
                     c.host(), n);
             io.out().println("re-encrypted " + n + " stored bundle(s); the new identity is current, the old one is retired"
                     + " (still opens bundles in flight until `rotate-keys retire`)");
@@ -154,7 +157,7 @@ public final class RotateKeysCommands {
                     }
                 }
                 int n = ids.retire();
-                LOG.info("validator {}: host {} retired {} old identity(ies)", c.validator(), c.host(), n);
+                log().info("validator {}: host {} retired {} old identity(ies)", c.validator(), c.host(), n);
                 io.out().println("retired " + n + " old identity(ies)");
             }
             return Exit.OK;

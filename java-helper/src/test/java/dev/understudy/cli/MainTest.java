@@ -42,4 +42,11 @@ class MainTest {
         assertEquals(Exit.USAGE, r.code());
         assertTrue(r.err().contains("unknown command 'frobnicate'"), r.err());
     }
+
+    @Test
+    void selfTestSealsOpensAndRefusesATamperedBundle() {
+        Run r = run("self-test");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("self-test ok"), r.out());
+    }
 }

@@ -67,4 +67,17 @@ class ConfigTest {
         assertEquals(Exit.DATA, missing.code());
         assertTrue(missing.err().contains("nope.yml: config file does not exist"), missing.err());
     }
+
+    /** The example in docs/configuration.md is a valid config: a key the parser does not know fails here. */
+    @Test
+    void theDocumentedExampleIsAValidConfig() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
+        String yaml = doc.substring(start, doc.indexOf("```", start));
+        yaml = yaml.replace("[age1...]", "[" + d.mainId.age().recipient() + "]")
+                .replace("\"ed25519:...\"", "\"" + d.mainId.signing().verifyKey() + "\"");
+        Cli.Run r = check(yaml);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("validator val1, host lab-main, 2 hosts"), r.out());
+    }
 }
