@@ -14,6 +14,7 @@ final class Commands {
         all.add(new dev.understudy.config.ConfigCheckCommand());
         all.addAll(dev.understudy.transfer.SyncCommands.all());
         all.addAll(dev.understudy.identity.RotateKeysCommands.all());
+        all.addAll(dev.understudy.coordination.CoordinationCommands.all());
         all.add(new SelfTestCommand());
         return all;
     }

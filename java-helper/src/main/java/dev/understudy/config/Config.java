@@ -29,9 +29,10 @@ public final class Config {
     private final Map<String, HostEntry> hosts;
     private final Section node;
     private final SyncSettings sync;
+    private final CoordinationSettings coordination;
 
     private Config(Path source, String validator, String host, Path stateDir, Path identityDir,
-            Map<String, HostEntry> hosts, Section node, SyncSettings sync) {
+            Map<String, HostEntry> hosts, Section node, SyncSettings sync, CoordinationSettings coordination) {
         this.source = source;
         this.validator = validator;
         this.host = host;
@@ -40,6 +41,7 @@ public final class Config {
         this.hosts = hosts;
         this.node = node;
         this.sync = sync;
+        this.coordination = coordination;
     }
 
     public static Config load(Path file) throws BadInputException, IOException {
@@ -89,8 +91,10 @@ public final class Config {
         }
         Section node = root.optionalSection("node");
         SyncSettings sync = SyncSettings.parse(root.optionalSection("sync"));
+        CoordinationSettings coordination = root.has("coordination")
+                ? CoordinationSettings.parse(root.section("coordination")) : null;
         root.done();
-        return new Config(file, validator, host, stateDir, identityDir, hosts, node, sync);
+        return new Config(file, validator, host, stateDir, identityDir, hosts, node, sync, coordination);
     }
 
     public Path source() {
@@ -140,5 +144,18 @@ public final class Config {
 
     public SyncSettings sync() {
         return sync;
+    }
+
+    /** The coordination settings; an error naming the file when the section is missing. */
+    public CoordinationSettings coordination() throws BadInputException {
+        if (coordination == null) {
+            throw new BadInputException(source + ": coordination: is required here (the etcd endpoints and the lease timing)");
+        }
+        return coordination;
+    }
+
+    /** The configured main host's name. */
+    public String mainHost() {
+        return hosts.values().stream().filter(h -> h.role() == HostEntry.Role.MAIN).findFirst().orElseThrow().name();
     }
 }

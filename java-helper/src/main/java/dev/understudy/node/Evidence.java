@@ -1,8 +1,9 @@
 package dev.understudy.node;
 
 /**
- * The chain's view of the validator key over the last rounds: whether it signed in any of them, the last
- * round it signed, and the round the chain is at.
+ * The chain's view of the validator key: the last round any vote for it reached the chain (late ones
+ * included), the last round it signed on time, and the round the chain is at. {@code signedRecently} is true
+ * when any vote arrived for one of the last {@code windowRounds} rounds: a standby never takes over then.
  */
-public record Evidence(boolean signedRecently, long lastSignedRound, long chainRound, int windowRounds) {
+public record Evidence(boolean signedRecently, long lastVoteRound, long lastSignedRound, long chainRound, int windowRounds) {
 }

@@ -28,9 +28,19 @@ public interface NodeAdapter {
      */
     void install(Path dir) throws NodeException;
 
-    /** Starts signing (the caller holds the role). */
-    void activate() throws NodeException;
+    /**
+     * Starts signing (the caller holds the role), from the next round on, and with {@code electionDuty} also
+     * bids in elections so the validator stays in the next set.
+     */
+    void activate(boolean electionDuty) throws NodeException;
 
-    /** Stops signing; must be safe to call at any time, also when not signing. */
+    /** Stops signing and bidding; must be safe to call at any time, also when not signing. */
     void deactivate() throws NodeException;
+
+    /**
+     * Called by the guard before the node starts while this host does not hold the role: makes the node start
+     * without signing and returns true, or returns false when this kind of node cannot start without signing
+     * (its start must then be refused).
+     */
+    boolean prepareStandbyStart() throws NodeException;
 }

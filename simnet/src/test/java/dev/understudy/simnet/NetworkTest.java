@@ -219,4 +219,31 @@ class NetworkTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void aNodeNeverSignsTheRoundInProgressWhenStartedOrSwitchedOn() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), true, true);
+        waitFor("main signing", 5000, () -> status(main).get("signing").asBoolean());
+        assertEquals(0, simnet("console", "--node", main.url(), "disable-validation").code());
+        Thread.sleep(300);
+        long offRound = status(main).get("localRound").asLong();
+        assertEquals(0, simnet("console", "--node", main.url(), "enable-validation").code());
+        JsonNode st = status(main);
+        long enabledIn = st.get("localRound").asLong();
+        assertEquals(enabledIn + 1, st.get("notBeforeRound").asLong(), st.toString());
+        waitFor("main signing again", 3000, () -> status(main).get("lastSignedRound").asLong() > enabledIn);
+        JsonNode rounds = chainApi.get("/rounds?validator=v1&from=" + offRound + "&to=" + (enabledIn + 1));
+        for (JsonNode r : rounds) {
+            if (r.get("round").asLong() == enabledIn) {
+                assertEquals(0, r.get("signers").size(), "signed the round in progress at switch-on: " + r);
+            }
+        }
+        // a restarted process skips the round it starts in, whatever its predecessor signed
+        main.close();
+        closers.remove(main);
+        NodeCommand.Running again = node("main", chain.url(), true, true);
+        JsonNode st2 = status(again);
+        assertTrue(st2.get("notBeforeRound").asLong() == -1 || st2.get("notBeforeRound").asLong() > st2.get("localRound").asLong(),
+                st2.toString());
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.cli.BadInputException;
+import dev.understudy.common.AtomicFiles;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.HttpJson;
 import dev.understudy.common.Json;
@@ -110,13 +111,13 @@ public final class SimnetAdapter implements NodeAdapter {
             JsonNode st = chain.get("/status");
             JsonNode v = chain.get("/validators/" + URLEncoder.encode(validator, StandardCharsets.UTF_8));
             long round = need(st, "round", chain.base() + "/status");
-            long last = need(v, "lastSignedRound", chain.base() + "/validators/" + validator);
-            // A round is settled once votes for it can no longer arrive on time (the round after it).
-            long settled = round - 2;
-            return new Evidence(last >= settled - rounds + 1, last, round, rounds);
+            String src = chain.base() + "/validators/" + validator;
+            long lastVote = need(v, "lastVoteRound", src);
+            long lastSigned = need(v, "lastSignedRound", src);
+            return new Evidence(lastVote >= round - rounds, lastVote, lastSigned, round, rounds);
         } catch (HttpJson.HttpStatusException e) {
             if (e.status() == 404) {
-                return new Evidence(false, -1, -1, rounds);
+                return new Evidence(false, -1, -1, -1, rounds);
             }
             throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -219,21 +220,35 @@ public final class SimnetAdapter implements NodeAdapter {
     }
 
     @Override
-    public void activate() throws NodeException {
-        setValidation(true);
+    public void activate(boolean electionDuty) throws NodeException {
+        set("/elections", electionDuty, "elections");
+        set("/validation", true, "validation");
     }
 
     @Override
     public void deactivate() throws NodeException {
-        setValidation(false);
+        set("/validation", false, "validation");
+        set("/elections", false, "elections");
     }
 
-    private void setValidation(boolean on) throws NodeException {
+    /** Before the node starts: its persisted state says neither validate nor bid, so it starts as a standby. */
+    @Override
+    public boolean prepareStandbyStart() throws NodeException {
+        Path state = home.resolve("state.json");
         try {
-            JsonNode s = console.post("/validation", Json.object().put("enabled", on));
-            if (s.path("validation").asBoolean(!on) != on) {
-                throw NodeException.badOutput(console.base() + "/validation: node reports validation "
-                        + s.path("validation") + " after setting it to " + on);
+            AtomicFiles.write(state, Json.pretty(Json.object().put("validation", false).put("elections", false)));
+            return true;
+        } catch (IOException e) {
+            throw NodeException.unavailable("cannot write " + state + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void set(String path, boolean on, String field) throws NodeException {
+        try {
+            JsonNode s = console.post(path, Json.object().put("enabled", on));
+            if (s.path(field).asBoolean(!on) != on) {
+                throw NodeException.badOutput(console.base() + path + ": node reports " + field + " " + s.path(field)
+                        + " after setting it to " + on);
             }
         } catch (IOException e) {
             throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);

@@ -65,7 +65,7 @@ public final class NodeCommand {
         server.route("GET /keys", r -> node.keys());
         server.route("POST /validation", r -> {
             boolean on = Json.bool(r.body(), "enabled", "POST /validation body");
-            h.setValidation(on);
+            node.setValidation(on);
             Log.info("node", "validation " + (on ? "enabled" : "disabled") + " by console");
             return node.status();
         });

@@ -67,6 +67,13 @@ public final class Node implements AutoCloseable {
     private volatile long nextBidAttemptMillis;
     /** After joining the genesis period: the first round the chain accepts this validator's votes for. */
     private volatile long joinedFromRound = -1;
+    /**
+     * When validation was last switched on by the console. The node never signs the round in progress when
+     * the process started or when validation was switched on: another signer (this host's previous process,
+     * or the previous holder of the key) may have signed that round. A real validator's slashing protection
+     * keeps the same rule.
+     */
+    private volatile long enabledAtMillis;
 
     public Node(NodeHome home, String chainUrl, LongSupplier clock, Options options) {
         this.home = home;
@@ -126,7 +133,7 @@ public final class Node implements AutoCloseable {
                 return;
             }
             long round = s.roundAt(now);
-            if (round < 0 || round <= lastSignedRound || round < joinedFromRound) {
+            if (round < 0 || round <= lastSignedRound || round < joinedFromRound || round < notBeforeRound(s)) {
                 return;
             }
             long period = s.periodOf(round);
@@ -369,6 +376,7 @@ public final class Node implements AutoCloseable {
         }
         n.put("inCurrentSet", inSet);
         n.put("lastSignedRound", lastSignedRound);
+        n.put("notBeforeRound", s == null ? -1 : notBeforeRound(s));
         n.put("lastAcceptedRound", lastAcceptedRound);
         n.put("queuedVotes", queue.size());
         n.put("rejectedVotes", rejectedVotes);
@@ -387,6 +395,18 @@ public final class Node implements AutoCloseable {
 
     public NodeHome home() {
         return home;
+    }
+
+    /** Switches validation on or off; switched on, the node starts with the next round, never the current one. */
+    public void setValidation(boolean on) throws IOException {
+        if (on && !home.validation()) {
+            enabledAtMillis = clock.getAsLong();
+        }
+        home.setValidation(on);
+    }
+
+    private long notBeforeRound(Schedule s) {
+        return s.roundAt(Math.max(startedAt, enabledAtMillis)) + 1;
     }
 
     public String signerInstance() {

@@ -1,0 +1,101 @@
+package dev.understudy.config;
+
+import dev.understudy.cli.BadInputException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The signing role's lease and the agent's timing ({@code coordination:}). The holder stops signing at
+ * {@code lease_ttl_ms - margin_ms - watchdog.timeout_ms} after the send time of its last acknowledged
+ * keep-alive; docs/coordination.md gives the argument and the safe ranges, which parsing enforces.
+ */
+public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFile, Path keyFile, String user,
+        Path passwordFile, Duration leaseTtl, Duration margin, Duration keepAliveInterval, Duration requestTimeout,
+        int takeoverRounds, Duration pollInterval, int unhealthyChecks, Duration activationGrace, Duration standbyDelay,
+        Duration cooldown, boolean electionDuty, List<String> fenceCommand, WatchdogSettings watchdog,
+        Duration pushInterval) {
+
+    /** The hang watchdog: none, the Linux watchdog device, or the lab's file emulation. */
+    public record WatchdogSettings(String driver, Path path, Duration timeout) {
+        public Duration effectiveTimeout() {
+            return driver.equals("none") ? Duration.ZERO : timeout;
+        }
+    }
+
+    /** How long after the send time of the last acknowledged keep-alive the holder stops signing. */
+    public Duration fenceAfter() {
+        return leaseTtl.minus(margin).minus(watchdog.effectiveTimeout());
+    }
+
+    public String prefix(String validator) {
+        return "/understudy/" + validator + "/";
+    }
+
+    static CoordinationSettings parse(Section s) throws BadInputException {
+        List<URI> endpoints = new ArrayList<>();
+        List<String> eps = s.strings("endpoints");
+        if (eps.isEmpty()) {
+            throw s.error("endpoints", "is required: the etcd client URLs, e.g. [https://10.0.0.1:2379, ...]");
+        }
+        for (int i = 0; i < eps.size(); i++) {
+            try {
+                URI u = URI.create(eps.get(i));
+                if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme()) || u.getHost() == null) {
+                    throw new IllegalArgumentException("not an http(s) URL");
+                }
+                endpoints.add(u);
+            } catch (IllegalArgumentException e) {
+                throw s.error("endpoints[" + i + "]", "expected https://HOST:PORT, got '" + eps.get(i) + "'");
+            }
+        }
+        long ttl = s.integer("lease_ttl_ms", 10_000, 2000, 600_000);
+        if (ttl % 1000 != 0) {
+            throw s.error("lease_ttl_ms", "etcd counts lease TTLs in whole seconds; expected a multiple of 1000, got " + ttl);
+        }
+        long margin = s.integer("margin_ms", 3000, 200, ttl / 2);
+        Section w = s.optionalSection("watchdog");
+        String driver = w.choice("driver", "none", "none", "device", "file");
+        Path wpath = w.path("path", driver.equals("device") ? Path.of("/dev/watchdog") : null);
+        long wtimeout = w.integer("timeout_ms", driver.equals("none") ? 0 : 2000, 0, 60_000);
+        if (driver.equals("file") && wpath == null) {
+            throw w.error("path", "is required for the file driver (the lab's emulated watchdog)");
+        }
+        if (driver.equals("device") && !wpath.toString().startsWith("/dev/watchdog")) {
+            throw w.error("path", "the device driver opens /dev/watchdog or /dev/watchdogN, got " + wpath);
+        }
+        if (!driver.equals("none") && wtimeout < 500) {
+            throw w.error("timeout_ms", "expected at least 500 for a watchdog, got " + wtimeout);
+        }
+        w.done();
+        long fenceAfter = ttl - margin - (driver.equals("none") ? 0 : wtimeout);
+        if (fenceAfter < 1000) {
+            throw s.error("lease_ttl_ms", "lease_ttl_ms - margin_ms - watchdog.timeout_ms = " + fenceAfter
+                    + " ms leaves the holder under a second to renew its lease; raise lease_ttl_ms");
+        }
+        long keepAlive = s.integer("keepalive_interval_ms", Math.max(200, fenceAfter / 4), 50, fenceAfter / 3);
+        long requestTimeout = s.integer("request_timeout_ms", Math.min(1000, fenceAfter / 2), 50, fenceAfter);
+        List<String> fence = s.strings("fence_command");
+        CoordinationSettings c = new CoordinationSettings(endpoints,
+                s.path("ca_file", Path.of("/etc/understudy/etcd/ca.crt")),
+                s.path("cert_file", Path.of("/etc/understudy/etcd/client.crt")),
+                s.path("key_file", Path.of("/etc/understudy/etcd/client.key")),
+                s.string("user", "understudy"),
+                s.path("password_file", Path.of("/etc/understudy/etcd/password")),
+                Duration.ofMillis(ttl), Duration.ofMillis(margin), Duration.ofMillis(keepAlive), Duration.ofMillis(requestTimeout),
+                (int) s.integer("takeover_rounds", 3, 1, 100),
+                Duration.ofMillis(s.integer("poll_interval_ms", 250, 50, 10_000)),
+                (int) s.integer("unhealthy_checks", 5, 1, 1000),
+                Duration.ofMillis(s.integer("activation_grace_ms", 10_000, 0, 600_000)),
+                Duration.ofMillis(s.integer("standby_delay_ms", 1000, 0, 60_000)),
+                Duration.ofMillis(s.integer("cooldown_ms", 2 * ttl, 0, 3_600_000)),
+                s.bool("election_duty", true),
+                fence,
+                new WatchdogSettings(driver, wpath, Duration.ofMillis(wtimeout)),
+                Duration.ofMillis(s.integer("push_interval_ms", 5000, 500, 3_600_000)));
+        s.done();
+        return c;
+    }
+}

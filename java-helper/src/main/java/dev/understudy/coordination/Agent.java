@@ -1,0 +1,827 @@
+package dev.understudy.coordination;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.bundle.Bundle;
+import dev.understudy.bundle.BundleStore;
+import dev.understudy.cli.BadInputException;
+import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.FileTrees;
+import dev.understudy.common.Json;
+import dev.understudy.common.RunLock;
+import dev.understudy.config.Config;
+import dev.understudy.config.CoordinationSettings;
+import dev.understudy.config.HostEntry;
+import dev.understudy.identity.IdentityStore;
+import dev.understudy.node.Evidence;
+import dev.understudy.node.KeyFile;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import dev.understudy.node.PeriodKeys;
+import dev.understudy.transfer.Push;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The agent on a validator host (main or backup). It holds the signing role — the etcd key
+ * {@code /understudy/VALIDATOR/leader} on a lease — or stands by to take it.
+ *
+ * <p>As holder it keeps the lease alive, and stops signing on its own (self-fencing) once
+ * {@code fenceAfter = lease_ttl - margin - watchdog timeout} has passed since the send time of the last
+ * acknowledged keep-alive; it feeds the hang watchdog only before that moment. It also steps down when its
+ * node is unhealthy, when asked to (demote, switchover), and when it stops.
+ *
+ * <p>As standby it keeps its node from signing, and takes the role only when the leader key is absent, the
+ * chain shows no vote of the validator key for {@code takeover_rounds} rounds, its node is synced, and it
+ * holds the keys of the current period; then it creates the key in one create-if-absent transaction, installs
+ * the keys and activates the node (which starts with the next round, never the one in progress).
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(Agent.class);
+
+    private final Config config;
+    private final CoordinationSettings cs;
+    private final Etcd etcd;
+    private final NodeAdapter node;
+    private final Watchdog watchdog;
+    private final Keys keys;
+    private final String self;
+    private final boolean isMain;
+    private final String tag;
+
+    // Role state: written under roleLock; read by the fence and keep-alive threads without it.
+    private final Object roleLock = new Object();
+    private volatile boolean holder;
+    private volatile long lease;
+    private volatile long epoch;
+    private volatile long lastAckSendNanos;
+    private volatile long generation;
+
+    // Main-loop state.
+    private long activatedAtNanos;
+    private int unhealthy;
+    private long cooldownUntilNanos;
+    private long absentSinceNanos = -1;
+    private long absentSinceMs;
+    private String lastHolder;
+    private long lastEpoch;
+    private long statusLease;
+    private long nextStatusNanos;
+    private long nextPushNanos;
+    private long lastEvidenceLogNanos;
+    private ObjectNode report;
+    private Evidence lastEvidence;
+    private volatile String lastError = "";
+
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> daemon(r, "agent-timer"));
+    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-push"));
+    private Future<?> pushing;
+    private volatile boolean stopping;
+
+    /** Where the keys of the current period come from when this host takes the role. */
+    public interface Keys {
+        /** Installs into the node the newest verified keys for the period, if the node lacks them. */
+        void ensureInstalled(long period) throws IOException, BadInputException, NodeException;
+
+        /** Whether this host can sign for the period: its node holds the keys, or a verified bundle does. */
+        boolean available(long period) throws IOException, BadInputException, NodeException;
+    }
+
+    public Agent(Config config, Etcd etcd, NodeAdapter node, Watchdog watchdog, Keys keys) throws BadInputException {
+        this.config = config;
+        this.cs = config.coordination();
+        this.etcd = etcd;
+        this.node = node;
+        this.watchdog = watchdog;
+        this.keys = keys;
+        this.self = config.host();
+        this.isMain = config.self().role() == HostEntry.Role.MAIN;
+        this.tag = "validator " + config.validator() + " on " + self + ": ";
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    String key(String name) {
+        return cs.prefix(config.validator()) + name;
+    }
+
+    public boolean isHolder() {
+        return holder;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    // ---------------------------------------------------------------- run
+
+    /** Runs until {@link #close()}: timers on their threads, the main loop on the caller's. */
+    public void run() throws IOException {
+        AtomicFiles.createPrivateDirectories(config.stateDir());
+        writeRole();
+        long fenceTick = 50;
+        timers.scheduleWithFixedDelay(this::fenceTick, fenceTick, fenceTick, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::keepAliveTick, 0, cs.keepAliveInterval().toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("{}agent started ({}; lease {} ms, fences after {} ms, takeover after {} rounds without a vote, watchdog {})",
+                tag, isMain ? "main" : "backup", cs.leaseTtl().toMillis(), cs.fenceAfter().toMillis(), cs.takeoverRounds(),
+                cs.watchdog().driver());
+        while (!stopping) {
+            long t0 = System.nanoTime();
+            try {
+                if (holder) {
+                    holderTick();
+                } else {
+                    standbyTick();
+                }
+                publishStatus();
+            } catch (RuntimeException e) {
+                lastError = e.toString();
+                LOG.error("{}unexpected error in the agent loop: {}", tag, e.toString(), e);
+            }
+            long sleep = cs.pollInterval().toMillis() - (System.nanoTime() - t0) / 1_000_000;
+            if (sleep > 0) {
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+    }
+
+    /** For tests: the process dies here, with no release and no deactivation (as SIGKILL or power loss). */
+    public void crashForTest() {
+        stopping = true;
+        holder = false;
+        timers.shutdownNow();
+        background.shutdownNow();
+    }
+
+    /** Stops: a holder deactivates its node and releases the role first. */
+    @Override
+    public void close() {
+        stopping = true;
+        if (holder) {
+            stepDown("the agent is stopping");
+        }
+        timers.shutdownNow();
+        background.shutdownNow();
+        try {
+            if (statusLease != 0) {
+                etcd.revoke(statusLease, cs.requestTimeout());
+            }
+        } catch (EtcdException e) {
+            // the status key expires with its lease
+        }
+    }
+
+    // ---------------------------------------------------------------- fencing (own thread)
+
+    private void fenceTick() {
+        if (!holder) {
+            return;
+        }
+        long age = System.nanoTime() - lastAckSendNanos;
+        if (age >= cs.fenceAfter().toNanos()) {
+            fence("no keep-alive acknowledged for " + age / 1_000_000 + " ms (fences at " + cs.fenceAfter().toMillis() + " ms)");
+            return;
+        }
+        try {
+            watchdog.feed();
+        } catch (IOException e) {
+            lastError = "watchdog feed: " + e.getMessage();
+        }
+    }
+
+    private void keepAliveTick() {
+        if (!holder) {
+            return;
+        }
+        long l = lease;
+        long sent = System.nanoTime();
+        long left = cs.fenceAfter().toNanos() - (sent - lastAckSendNanos);
+        if (left <= 0) {
+            return;
+        }
+        try {
+            long ttl = etcd.keepAlive(l, Duration.ofNanos(Math.min(left, cs.requestTimeout().toNanos())));
+            if (ttl <= 0) {
+                fence("the lease " + Long.toHexString(l) + " no longer exists in etcd");
+                return;
+            }
+            synchronized (roleLock) {
+                if (holder && lease == l && sent > lastAckSendNanos) {
+                    lastAckSendNanos = sent;
+                }
+            }
+        } catch (EtcdException e) {
+            lastError = "keep-alive: " + e.getMessage();
+        }
+    }
+
+    /** Stops signing now, from any thread, without waiting for the main loop. */
+    void fence(String reason) {
+        long gen;
+        synchronized (roleLock) {
+            if (!holder) {
+                return;
+            }
+            holder = false;
+            gen = ++generation;
+        }
+        LOG.error("{}SELF-FENCING (epoch {}): {}; deactivating the node", tag, epoch, reason);
+        boolean stopped = stopSigning();
+        finishStandby(stopped, gen, reason);
+    }
+
+    /** Deactivates the node and checks it stopped; falls back to the fence command. True when it stopped. */
+    private boolean stopSigning() {
+        try {
+            node.deactivate();
+            if (!node.signing()) {
+                return true;
+            }
+            LOG.error("{}the node still reports signing after deactivation", tag);
+        } catch (NodeException e) {
+            LOG.error("{}deactivating the node failed: {}", tag, e.getMessage());
+        }
+        return runFenceCommand();
+    }
+
+    private boolean runFenceCommand() {
+        if (cs.fenceCommand().isEmpty()) {
+            LOG.error("{}no fence_command configured; the watchdog stays armed and resets the host if one is configured", tag);
+            return false;
+        }
+        try {
+            Process p = new ProcessBuilder(cs.fenceCommand()).redirectErrorStream(true).start();
+            if (!p.waitFor(cs.requestTimeout().toMillis() * 3, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                LOG.error("{}fence command {} did not finish in time", tag, cs.fenceCommand());
+                return false;
+            }
+            boolean ok = p.exitValue() == 0;
+            LOG.warn("{}fence command {} exited {}", tag, cs.fenceCommand(), p.exitValue());
+            return ok;
+        } catch (IOException e) {
+            LOG.error("{}fence command {} failed: {}", tag, cs.fenceCommand(), e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void finishStandby(boolean stopped, long gen, String reason) {
+        if (stopped) {
+            try {
+                watchdog.disarm();
+            } catch (IOException e) {
+                LOG.error("{}disarming the watchdog failed: {}", tag, e.getMessage());
+            }
+        } else {
+            LOG.error("{}the node could not be confirmed stopped; the watchdog stays armed", tag);
+        }
+        synchronized (roleLock) {
+            if (generation == gen) {
+                cooldownUntilNanos = System.nanoTime() + cs.cooldown().toNanos();
+            }
+        }
+        try {
+            writeRole();
+        } catch (IOException e) {
+            LOG.error("{}cannot record the role: {}", tag, e.getMessage());
+        }
+        LOG.warn("{}now standby (epoch {} given up: {})", tag, epoch, reason);
+    }
+
+    // ---------------------------------------------------------------- holder
+
+    private void holderTick() {
+        Duration rt = cs.requestTimeout();
+        Optional<Etcd.KeyValue> leader;
+        try {
+            leader = etcd.get(key("leader"), rt);
+        } catch (EtcdException e) {
+            lastError = "reading the leader key: " + e.getMessage();
+            return;
+        }
+        if (leader.isEmpty()) {
+            fence("the leader key is gone (lease expired or deleted)");
+            return;
+        }
+        if (leader.get().createRevision() != epoch) {
+            fence("the leader key now has epoch " + leader.get().createRevision() + " (" + leader.get().value() + ")");
+            return;
+        }
+        if (handleRequests()) {
+            return;
+        }
+        reactivateIfRestarted();
+        checkHealth();
+        completeReport();
+        maybePush();
+    }
+
+    /** Demote and switchover requests for this epoch; true when this host stepped down. */
+    private boolean handleRequests() {
+        Duration rt = cs.requestTimeout();
+        try {
+            Optional<Etcd.KeyValue> demote = etcd.get(key("demote"), rt);
+            if (demote.isPresent()) {
+                JsonNode d = Json.parseObject(demote.get().value().getBytes(), key("demote"));
+                if (d.path("epoch").asLong() == epoch) {
+                    etcd.delete(key("demote"), rt);
+                    stepDown("demote requested: " + d.path("reason").asText("no reason given"));
+                    return true;
+                }
+            }
+            Optional<Etcd.KeyValue> sw = etcd.get(key("switchover"), rt);
+            if (sw.isPresent()) {
+                JsonNode s = Json.parseObject(sw.get().value().getBytes(), key("switchover"));
+                String to = s.path("to").asText();
+                if (s.path("epoch").asLong() == epoch && !to.equals(self)) {
+                    String why = Switchover.targetNotReady(etcd, this::key, to, rt);
+                    if (why != null) {
+                        LOG.warn("{}switchover to {} refused: {}", tag, to, why);
+                        etcd.delete(key("switchover"), rt);
+                        return false;
+                    }
+                    waitForOwnSignature();
+                    LOG.info("{}switchover to {}: handing over at a round boundary", tag, to);
+                    stepDown("switchover to " + to);
+                    return true;
+                }
+            }
+        } catch (EtcdException | BadInputException e) {
+            lastError = "reading requests: " + e.getMessage();
+        }
+        return false;
+    }
+
+    /** A handover waits (at most a second) until this node has signed the round in progress. */
+    private void waitForOwnSignature() {
+        long end = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        try {
+            NodeStatus st = node.status();
+            while (System.nanoTime() < end && node.signing()) {
+                Evidence ev = node.evidence(cs.takeoverRounds());
+                if (ev.lastVoteRound() >= st.round()) {
+                    return;
+                }
+                Thread.sleep(20);
+            }
+        } catch (NodeException e) {
+            lastError = "before handover: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The node restarted under the holder (the guard starts every node as standby): switch it on again. */
+    private void reactivateIfRestarted() {
+        try {
+            if (!node.status().validationEnabled()) {
+                long gen = generation;
+                LOG.warn("{}the node is not validating although this host holds the role (restarted?); activating it", tag);
+                node.activate(cs.electionDuty());
+                synchronized (roleLock) {
+                    if (!holder || generation != gen) {
+                        stopSigning();
+                    }
+                }
+            }
+        } catch (NodeException e) {
+            lastError = "node: " + e.getMessage();
+        }
+    }
+
+    private void checkHealth() {
+        if (System.nanoTime() - activatedAtNanos < cs.activationGrace().toNanos()) {
+            return;
+        }
+        String problem = null;
+        try {
+            NodeStatus st = node.status();
+            if (!st.synced()) {
+                problem = "node not synced (" + st.lagRounds() + " rounds behind)";
+            } else if (!node.signing()) {
+                problem = "node not signing";
+            }
+        } catch (NodeException e) {
+            problem = "node unreachable: " + e.getMessage();
+        }
+        if (problem == null) {
+            unhealthy = 0;
+            return;
+        }
+        unhealthy++;
+        LOG.warn("{}holder unhealthy ({} of {} checks): {}", tag, unhealthy, cs.unhealthyChecks(), problem);
+        if (unhealthy >= cs.unhealthyChecks()) {
+            stepDown(problem);
+        }
+    }
+
+    /** Gives the role up on purpose: deactivate, confirm, then release the key and the lease. */
+    void stepDown(String reason) {
+        long gen;
+        long e;
+        long l;
+        synchronized (roleLock) {
+            if (!holder) {
+                return;
+            }
+            holder = false;
+            gen = ++generation;
+            e = epoch;
+            l = lease;
+        }
+        LOG.warn("{}stepping down (epoch {}): {}", tag, e, reason);
+        boolean stopped = stopSigning();
+        if (stopped) {
+            try {
+                etcd.deleteIfCreated(key("leader"), e, cs.requestTimeout());
+                etcd.revoke(l, cs.requestTimeout());
+            } catch (EtcdException ex) {
+                LOG.warn("{}releasing the role failed ({}); it expires with the lease", tag, ex.getMessage());
+            }
+        }
+        finishStandby(stopped, gen, reason);
+        unhealthy = 0;
+    }
+
+    // ---------------------------------------------------------------- standby
+
+    private void standbyTick() {
+        keepNodeQuiet();
+        Duration rt = cs.requestTimeout();
+        Optional<Etcd.KeyValue> leader;
+        try {
+            leader = etcd.get(key("leader"), rt);
+        } catch (EtcdException e) {
+            lastError = "reading the leader key: " + e.getMessage();
+            return;
+        }
+        if (leader.isPresent()) {
+            absentSinceNanos = -1;
+            Etcd.KeyValue kv = leader.get();
+            String h = holderOf(kv);
+            if (h.equals(self)) {
+                adopt(kv);
+                return;
+            }
+            if (!h.equals(lastHolder) || kv.createRevision() != lastEpoch) {
+                LOG.info("{}standby; the role is held by {} (epoch {})", tag, h, kv.createRevision());
+            }
+            lastHolder = h;
+            lastEpoch = kv.createRevision();
+            return;
+        }
+        long now = System.nanoTime();
+        if (absentSinceNanos < 0) {
+            absentSinceNanos = now;
+            absentSinceMs = System.currentTimeMillis();
+            LOG.warn("{}the leader key is absent (last held by {}, epoch {})", tag, lastHolder, lastEpoch);
+        }
+        boolean invited = invitedBySwitchover();
+        if (!invited) {
+            if (now < cooldownUntilNanos) {
+                return;
+            }
+            if (!isMain && now - absentSinceNanos < cs.standbyDelay().toNanos()) {
+                return;
+            }
+        }
+        String notReady = readiness(invited);
+        if (notReady != null) {
+            if (now - lastEvidenceLogNanos > Duration.ofSeconds(5).toNanos()) {
+                LOG.info("{}not taking the role yet: {}", tag, notReady);
+                lastEvidenceLogNanos = now;
+            }
+            return;
+        }
+        acquire(invited);
+    }
+
+    private String holderOf(Etcd.KeyValue kv) {
+        try {
+            return Json.parseObject(kv.value().getBytes(), key("leader")).path("holder").asText("?");
+        } catch (BadInputException e) {
+            return "?";
+        }
+    }
+
+    /** A standby's node must not sign: if it does, switch it off at once. */
+    private void keepNodeQuiet() {
+        try {
+            NodeStatus st = node.status();
+            if (st.validationEnabled()) {
+                LOG.error("{}the node was validating while this host does not hold the role; switching it off", tag);
+                node.deactivate();
+            }
+        } catch (NodeException e) {
+            lastError = "node: " + e.getMessage();
+        }
+    }
+
+    private boolean invitedBySwitchover() {
+        try {
+            Optional<Etcd.KeyValue> sw = etcd.get(key("switchover"), cs.requestTimeout());
+            if (sw.isEmpty()) {
+                return false;
+            }
+            JsonNode s = Json.parseObject(sw.get().value().getBytes(), key("switchover"));
+            return s.path("to").asText().equals(self) && s.path("epoch").asLong() == lastEpoch && lastEpoch != 0;
+        } catch (EtcdException | BadInputException e) {
+            return false;
+        }
+    }
+
+    /** Null when this host may take the role now; otherwise why not. */
+    private String readiness(boolean invited) {
+        try {
+            NodeStatus st = node.status();
+            if (!st.synced()) {
+                return "own node not synced (" + st.lagRounds() + " rounds behind)";
+            }
+            if (!keys.available(st.currentPeriod())) {
+                return "no verified keys for the current period " + st.currentPeriod();
+            }
+            if (!invited) {
+                Evidence ev = node.evidence(cs.takeoverRounds());
+                if (ev.signedRecently()) {
+                    return "the validator key voted at round " + ev.lastVoteRound() + " (chain at " + ev.chainRound()
+                            + "); waiting for " + cs.takeoverRounds() + " rounds without a vote";
+                }
+                lastEvidence = ev;
+            }
+            return null;
+        } catch (NodeException | IOException | BadInputException e) {
+            return "cannot tell (" + e.getMessage() + "); not taking the role in doubt";
+        }
+    }
+
+    private void acquire(boolean invited) {
+        Duration rt = cs.requestTimeout();
+        long ttlSeconds = cs.leaseTtl().toSeconds();
+        long sent = System.nanoTime();
+        long l;
+        Etcd.Created c;
+        try {
+            l = etcd.grant(ttlSeconds, rt);
+            ObjectNode v = Json.object().put("holder", self).put("since", Instant.now().toString()).put("lease", Long.toString(l));
+            c = etcd.createIfAbsent(key("leader"), Json.MAPPER.writeValueAsString(v), l, rt);
+        } catch (EtcdException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            lastError = "acquiring: " + e.getMessage();
+            return;
+        }
+        if (!c.created()) {
+            try {
+                etcd.revoke(l, rt);
+            } catch (EtcdException e) {
+                // expires by itself
+            }
+            LOG.info("{}another host took the role first ({})", tag, holderOf(c.current()));
+            return;
+        }
+        long gen;
+        synchronized (roleLock) {
+            holder = true;
+            lease = l;
+            epoch = c.current().createRevision();
+            lastAckSendNanos = sent;
+            gen = ++generation;
+        }
+        long acquiredMs = System.currentTimeMillis();
+        LOG.warn("{}TOOK THE SIGNING ROLE: epoch {} ({}; previous holder {} epoch {})", tag, epoch,
+                invited ? "switchover" : "failover", lastHolder, lastEpoch);
+        try {
+            watchdog.arm();
+            writeRole();
+        } catch (IOException e) {
+            fence("cannot arm the watchdog or record the role: " + e.getMessage());
+            return;
+        }
+        activate(gen, acquiredMs, invited);
+    }
+
+    /** Installs keys and activates the node, then checks that no fence happened meanwhile (undoing if so). */
+    private void activate(long gen, long acquiredMs, boolean invited) {
+        try {
+            NodeStatus st = node.status();
+            keys.ensureInstalled(st.currentPeriod());
+            keys.ensureInstalled(st.nextPeriod());
+            if (!cs.electionDuty() && !isMain) {
+                LOG.warn("{}election duty is off: unless the main returns, the validator leaves the set after period {}", tag,
+                        st.currentPeriod());
+            }
+            synchronized (roleLock) {
+                if (!holder || generation != gen) {
+                    return;
+                }
+            }
+            node.activate(cs.electionDuty());
+        } catch (NodeException | IOException | BadInputException e) {
+            LOG.error("{}activation failed: {}; stepping down", tag, e.getMessage());
+            stepDown("activation failed: " + e.getMessage());
+            return;
+        }
+        synchronized (roleLock) {
+            if (!holder || generation != gen) {
+                LOG.error("{}fenced while activating; deactivating again", tag);
+                stopSigning();
+                return;
+            }
+        }
+        activatedAtNanos = System.nanoTime();
+        unhealthy = 0;
+        report = Json.object();
+        report.put("validator", config.validator()).put("host", self).put("epoch", epoch).put("kind", invited ? "switchover" : "failover")
+                .put("previousHolder", lastHolder).put("previousEpoch", lastEpoch)
+                .put("absentObservedAtMs", absentSinceNanos < 0 ? acquiredMs : absentSinceMs)
+                .put("acquiredAtMs", acquiredMs).put("activatedAtMs", System.currentTimeMillis());
+        if (lastEvidence != null && !invited) {
+            report.put("previousLastVoteRound", lastEvidence.lastVoteRound());
+        }
+        LOG.warn("{}node activated (epoch {}); it signs from the next round", tag, epoch);
+    }
+
+    /** Once the chain shows this host's first signature, the takeover report is complete. */
+    private void completeReport() {
+        if (report == null) {
+            return;
+        }
+        try {
+            Evidence ev = node.evidence(cs.takeoverRounds());
+            long before = report.path("previousLastVoteRound").asLong(-1);
+            if (ev.lastSignedRound() > before && System.currentTimeMillis() > report.path("activatedAtMs").asLong()) {
+                report.put("firstSignedRound", ev.lastSignedRound()).put("firstSignedObservedAtMs", System.currentTimeMillis());
+                if (before >= 0) {
+                    report.put("roundsLost", ev.lastSignedRound() - before - 1);
+                }
+                String json = Json.MAPPER.writeValueAsString(report);
+                etcd.put(key("reports/" + epoch), json, 0, cs.requestTimeout());
+                Path f = config.stateDir().resolve("takeovers.jsonl");
+                Files.writeString(f, json + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                AtomicFiles.ownLikeParent(f);
+                LOG.warn("{}takeover report: {}", tag, json);
+                report = null;
+            }
+        } catch (NodeException | EtcdException | IOException e) {
+            lastError = "takeover report: " + e.getMessage();
+        }
+    }
+
+    /** After a restart: the leader key names this host; keep its lease if it still lives. */
+    private void adopt(Etcd.KeyValue kv) {
+        long l = kv.lease();
+        long sent = System.nanoTime();
+        long ttl;
+        try {
+            ttl = etcd.keepAlive(l, cs.requestTimeout());
+        } catch (EtcdException e) {
+            lastError = "adopting: " + e.getMessage();
+            return;
+        }
+        if (ttl <= 0) {
+            return;
+        }
+        long gen;
+        synchronized (roleLock) {
+            holder = true;
+            lease = l;
+            epoch = kv.createRevision();
+            lastAckSendNanos = sent;
+            gen = ++generation;
+        }
+        LOG.warn("{}the leader key names this host (epoch {}) and its lease lives: resuming as holder", tag, epoch);
+        try {
+            watchdog.arm();
+            writeRole();
+        } catch (IOException e) {
+            fence("cannot arm the watchdog or record the role: " + e.getMessage());
+            return;
+        }
+        lastEvidence = null;
+        activate(gen, System.currentTimeMillis(), true);
+        report = null;
+    }
+
+    // ---------------------------------------------------------------- status, role file, push
+
+    private void writeRole() throws IOException {
+        new LocalRole(true, holder, holder ? epoch : 0, Instant.now().toString()).write(config.stateDir());
+    }
+
+    private void publishStatus() {
+        long now = System.nanoTime();
+        if (now < nextStatusNanos) {
+            return;
+        }
+        nextStatusNanos = now + Duration.ofSeconds(1).toNanos();
+        ObjectNode s = Json.object();
+        s.put("host", self).put("role", holder ? "holder" : "standby").put("epoch", holder ? epoch : 0)
+                .put("updatedAtMs", System.currentTimeMillis()).put("watchdog", watchdog.armed() ? "armed" : cs.watchdog().driver())
+                .put("lastError", lastError);
+        try {
+            NodeStatus st = node.status();
+            s.put("synced", st.synced()).put("lagRounds", st.lagRounds()).put("round", st.round())
+                    .put("validation", st.validationEnabled()).put("signing", node.signing())
+                    .put("currentPeriod", st.currentPeriod()).put("nextPeriod", st.nextPeriod());
+            ObjectNode k = s.putObject("keys");
+            k.put("current", keys.available(st.currentPeriod()));
+            k.put("next", keys.available(st.nextPeriod()));
+        } catch (NodeException | IOException | BadInputException e) {
+            s.put("nodeError", e.getMessage());
+        }
+        try {
+            Duration rt = cs.requestTimeout();
+            if (statusLease == 0 || etcd.keepAlive(statusLease, rt) <= 0) {
+                statusLease = etcd.grant(Math.max(5, cs.leaseTtl().toSeconds() * 2), rt);
+            }
+            etcd.put(key("status/" + self), Json.MAPPER.writeValueAsString(s), statusLease, rt);
+        } catch (EtcdException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            lastError = "publishing status: " + e.getMessage();
+        }
+    }
+
+    private void maybePush() {
+        long now = System.nanoTime();
+        if (now < nextPushNanos || (pushing != null && !pushing.isDone())) {
+            return;
+        }
+        nextPushNanos = now + cs.pushInterval().toNanos();
+        pushing = background.submit(() -> {
+            try (RunLock lock = RunLock.acquire(config.stateDir().resolve("push.lock"), "sync push")) {
+                Push.Result r = new Push(config, node, Push.uploader(config)).run(false);
+                r.failures().forEach(f -> lastError = "push: " + f.getMessage());
+            } catch (dev.understudy.cli.TempFailException e) {
+                // cron's push is running
+            } catch (IOException | BadInputException | NodeException | RuntimeException e) {
+                lastError = "push: " + e.getMessage();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- keys from the store
+
+    /** The production {@link Keys}: the node's own keys, else the newest verified bundle, decrypted only now. */
+    public static Keys storeKeys(Config config, NodeAdapter node) {
+        BundleStore store = new BundleStore(config.stateDir(), config.sync().keepBundles());
+        IdentityStore ids = new IdentityStore(config.identityDir());
+        return new Keys() {
+            private boolean nodeHas(long period) throws NodeException {
+                return node.keyFiles().periods().stream().anyMatch(p -> p.period() == period);
+            }
+
+            @Override
+            public boolean available(long period) throws IOException, BadInputException, NodeException {
+                return nodeHas(period) || store.latestFor(period) != null;
+            }
+
+            @Override
+            public void ensureInstalled(long period) throws IOException, BadInputException, NodeException {
+                if (nodeHas(period)) {
+                    return;
+                }
+                BundleStore.Entry e = store.latestFor(period);
+                if (e == null) {
+                    return;
+                }
+                Bundle.Opened o = Bundle.reopen(store.signature(e), store.ciphertext(e), e.sha256(), ids.decryptionIdentities(),
+                        config.sync().maxBundleBytes(), e.name());
+                Path dir = config.stateDir().resolve("install-" + e.seq());
+                try {
+                    AtomicFiles.createPrivateDirectories(dir);
+                    for (KeyFile f : o.files().values()) {
+                        Path p = dir.resolve(f.path());
+                        AtomicFiles.createPrivateDirectories(p.getParent());
+                        AtomicFiles.write(p, f.content(), AtomicFiles.PRIVATE);
+                    }
+                    node.install(dir);
+                    LogManager.getLogger(Agent.class).warn("validator {} on {}: installed keys of {} (periods {}) into the node",
+                            config.validator(), config.host(), e.name(), e.periods().stream().map(PeriodKeys::period).toList());
+                } finally {
+                    FileTrees.delete(dir);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,295 @@
+package dev.understudy.coordination;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A small etcd v3 client over etcd's JSON gateway ({@code /v3/...}) with mutual TLS and password-token auth.
+ * Every call has a deadline; within it the client tries each endpoint in turn (sticking to the last one that
+ * answered). etcd 3.4's gateway refuses client certificates that carry a CommonName when auth is on, so the
+ * client certificates the etcd role makes name the client in O/OU only.
+ */
+public final class Etcd {
+    private final List<URI> endpoints;
+    private final HttpClient http;
+    private final String user;
+    private final String password;
+    private final Duration attemptTimeout;
+    private volatile int preferred;
+    private volatile String token;
+
+    /** A key and its revisions; {@code createRevision} of the leader key is the fencing epoch. */
+    public record KeyValue(String key, String value, long createRevision, long modRevision, long lease) {
+    }
+
+    public Etcd(List<URI> endpoints, SSLContext tls, String user, String password, Duration attemptTimeout) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("at least one etcd endpoint required");
+        }
+        this.endpoints = List.copyOf(endpoints);
+        this.user = user;
+        this.password = password;
+        this.attemptTimeout = attemptTimeout;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(attemptTimeout).version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+    }
+
+    public List<URI> endpoints() {
+        return endpoints;
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String unb64(JsonNode n) {
+        return n == null || n.isNull() ? "" : new String(Base64.getDecoder().decode(n.asText()), StandardCharsets.UTF_8);
+    }
+
+    /** The end of the range that holds every key starting with prefix. */
+    static String prefixEnd(String prefix) {
+        byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
+        for (int i = b.length - 1; i >= 0; i--) {
+            if (b[i] != (byte) 0xff) {
+                b[i]++;
+                return new String(java.util.Arrays.copyOf(b, i + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return "\0";
+    }
+
+    private static KeyValue kv(JsonNode n) {
+        return new KeyValue(unb64(n.get("key")), unb64(n.get("value")), n.path("create_revision").asLong(),
+                n.path("mod_revision").asLong(), n.path("lease").asLong());
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    /** POSTs to one endpoint after another until one answers or the deadline passes. */
+    JsonNode call(String path, JsonNode body, long deadlineNanos) throws EtcdException {
+        EtcdException last = null;
+        boolean reauthed = false;
+        for (int attempt = 0; attempt < endpoints.size() * 2; attempt++) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            int idx = (preferred + attempt) % endpoints.size();
+            URI ep = endpoints.get(idx);
+            try {
+                if (user != null && token == null && !path.equals("/v3/auth/authenticate")) {
+                    authenticate(ep, deadlineNanos);
+                }
+                JsonNode res = post(ep, path, body, Math.min(left, attemptTimeout.toNanos()));
+                preferred = idx;
+                return res;
+            } catch (AuthExpired e) {
+                token = null;
+                if (reauthed) {
+                    throw new EtcdException("etcd refused the credentials of user " + user + ": " + e.getMessage(), e, false);
+                }
+                reauthed = true;
+                attempt--;
+            } catch (IOException e) {
+                last = new EtcdException("etcd " + ep + path + ": " + e.getMessage(), e, true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EtcdException("interrupted calling etcd", e, true);
+            }
+        }
+        throw last != null ? last : new EtcdException("etcd: no endpoint answered " + path + " before the deadline", null, true);
+    }
+
+    private static final class AuthExpired extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        AuthExpired(String m) {
+            super(m);
+        }
+    }
+
+    private JsonNode post(URI ep, String path, JsonNode body, long timeoutNanos)
+            throws IOException, InterruptedException, AuthExpired, EtcdException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(ep.resolve(path)).timeout(Duration.ofNanos(Math.max(timeoutNanos, 1_000_000)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
+        String t = token;
+        if (t != null && !path.equals("/v3/auth/authenticate")) {
+            b.header("Authorization", t);
+        }
+        HttpResponse<byte[]> res = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        JsonNode n = parse(res.body(), ep + path);
+        if (res.statusCode() / 100 != 2 || n.has("error")) {
+            String msg = n.path("message").asText(n.path("error").asText("HTTP " + res.statusCode()));
+            if (msg.contains("invalid auth token") || msg.contains("user name is empty")) {
+                throw new AuthExpired(msg);
+            }
+            if (res.statusCode() >= 500 && (msg.contains("leader") || msg.contains("timed out") || msg.contains("unavailable"))) {
+                throw new IOException(msg);
+            }
+            throw new EtcdException("etcd " + ep + path + ": " + msg, null, false);
+        }
+        return n;
+    }
+
+    private static JsonNode parse(byte[] body, String src) throws IOException {
+        // the gateway answers streaming RPCs (keep-alive) with one {"result": ...} object per message
+        String text = new String(body, StandardCharsets.UTF_8).trim();
+        int nl = text.indexOf('\n');
+        if (nl > 0) {
+            text = text.substring(0, nl);
+        }
+        try {
+            JsonNode n = Json.MAPPER.readTree(text);
+            return n.has("result") ? n.get("result") : n;
+        } catch (IOException e) {
+            throw new IOException(src + " answered something that is not JSON: "
+                    + text.substring(0, Math.min(120, text.length())), e);
+        }
+    }
+
+    private void authenticate(URI ep, long deadlineNanos) throws IOException, InterruptedException, EtcdException, AuthExpired {
+        ObjectNode b = Json.object().put("name", user).put("password", password);
+        JsonNode res = post(ep, "/v3/auth/authenticate", b, Math.min(deadlineNanos - System.nanoTime(), attemptTimeout.toNanos()));
+        String t = res.path("token").asText("");
+        if (t.isEmpty()) {
+            throw new EtcdException("etcd " + ep + ": authentication as " + user + " returned no token", null, false);
+        }
+        token = t;
+    }
+
+    static long deadline(Duration d) {
+        return System.nanoTime() + d.toNanos();
+    }
+
+    // ---------------------------------------------------------------- KV
+
+    public Optional<KeyValue> get(String key, Duration within) throws EtcdException {
+        JsonNode r = call("/v3/kv/range", Json.object().put("key", b64(key)), deadline(within));
+        JsonNode kvs = r.path("kvs");
+        return kvs.isArray() && kvs.size() > 0 ? Optional.of(kv(kvs.get(0))) : Optional.empty();
+    }
+
+    public List<KeyValue> prefix(String prefix, Duration within) throws EtcdException {
+        JsonNode r = call("/v3/kv/range", Json.object().put("key", b64(prefix)).put("range_end", b64(prefixEnd(prefix))),
+                deadline(within));
+        List<KeyValue> out = new ArrayList<>();
+        r.path("kvs").forEach(n -> out.add(kv(n)));
+        return out;
+    }
+
+    public long put(String key, String value, long lease, Duration within) throws EtcdException {
+        ObjectNode b = Json.object().put("key", b64(key)).put("value", b64(value));
+        if (lease != 0) {
+            b.put("lease", String.valueOf(lease));
+        }
+        return call("/v3/kv/put", b, deadline(within)).path("header").path("revision").asLong();
+    }
+
+    public long delete(String key, Duration within) throws EtcdException {
+        return call("/v3/kv/deleterange", Json.object().put("key", b64(key)), deadline(within)).path("deleted").asLong();
+    }
+
+    /** Result of a create-if-absent: whether this call created the key, and the key as it now is. */
+    public record Created(boolean created, KeyValue current) {
+    }
+
+    /** Creates the key only if it does not exist, in one transaction; either way returns the key as it is. */
+    public Created createIfAbsent(String key, String value, long lease, Duration within) throws EtcdException {
+        ObjectNode txn = Json.object();
+        txn.putArray("compare").addObject().put("key", b64(key)).put("target", "CREATE").put("create_revision", "0");
+        ArrayNode success = txn.putArray("success");
+        ObjectNode put = success.addObject().putObject("request_put").put("key", b64(key)).put("value", b64(value));
+        if (lease != 0) {
+            put.put("lease", String.valueOf(lease));
+        }
+        success.addObject().putObject("request_range").put("key", b64(key));
+        txn.putArray("failure").addObject().putObject("request_range").put("key", b64(key));
+        JsonNode r = call("/v3/kv/txn", txn, deadline(within));
+        boolean created = r.path("succeeded").asBoolean(false);
+        for (JsonNode resp : r.path("responses")) {
+            JsonNode kvs = resp.path("response_range").path("kvs");
+            if (kvs.isArray() && kvs.size() > 0) {
+                return new Created(created, kv(kvs.get(0)));
+            }
+        }
+        throw new EtcdException("etcd txn on " + key + " returned no key", null, false);
+    }
+
+    /** Deletes the key only if its create revision is the given one (release our own leader key, never another's). */
+    public boolean deleteIfCreated(String key, long createRevision, Duration within) throws EtcdException {
+        ObjectNode txn = Json.object();
+        txn.putArray("compare").addObject().put("key", b64(key)).put("target", "CREATE")
+                .put("create_revision", String.valueOf(createRevision));
+        txn.putArray("success").addObject().putObject("request_delete_range").put("key", b64(key));
+        return call("/v3/kv/txn", txn, deadline(within)).path("succeeded").asBoolean(false);
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    /** Grants a lease; etcd counts TTLs in whole seconds and raises a TTL below its minimum. */
+    public long grant(long ttlSeconds, Duration within) throws EtcdException {
+        JsonNode r = call("/v3/lease/grant", Json.object().put("TTL", String.valueOf(ttlSeconds)), deadline(within));
+        long id = r.path("ID").asLong();
+        if (id == 0) {
+            throw new EtcdException("etcd lease grant returned no ID: " + r, null, false);
+        }
+        return id;
+    }
+
+    /** Refreshes a lease; returns its TTL in seconds, 0 when the lease no longer exists. */
+    public long keepAlive(long lease, Duration within) throws EtcdException {
+        JsonNode r = call("/v3/lease/keepalive", Json.object().put("ID", String.valueOf(lease)), deadline(within));
+        return r.path("TTL").asLong(0);
+    }
+
+    public void revoke(long lease, Duration within) throws EtcdException {
+        try {
+            call("/v3/lease/revoke", Json.object().put("ID", String.valueOf(lease)), deadline(within));
+        } catch (EtcdException e) {
+            if (!e.unreachable() && e.getMessage().contains("requested lease not found")) {
+                return;
+            }
+            throw e;
+        }
+    }
+
+    /** Seconds left on a lease, -1 when it does not exist. */
+    public long timeToLive(long lease, Duration within) throws EtcdException {
+        JsonNode r = call("/v3/lease/timetolive", Json.object().put("ID", String.valueOf(lease)), deadline(within));
+        return r.path("TTL").asLong(-1);
+    }
+
+    /** Each endpoint's own answer to a status request: null where it did not answer. */
+    public List<JsonNode> memberStatus(Duration within) {
+        List<JsonNode> out = new ArrayList<>();
+        for (URI ep : endpoints) {
+            try {
+                out.add(post(ep, "/v3/maintenance/status", Json.object(), within.toNanos()));
+            } catch (IOException | AuthExpired | EtcdException e) {
+                out.add(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.add(null);
+            }
+        }
+        return out;
+    }
+}

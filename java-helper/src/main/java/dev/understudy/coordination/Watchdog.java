@@ -1,0 +1,147 @@
+package dev.understudy.coordination;
+
+import dev.understudy.common.AtomicFiles;
+import dev.understudy.config.CoordinationSettings;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A hang watchdog the agent arms while it holds the signing role: if the agent stops feeding it (frozen,
+ * deadlocked, starved), the host is reset before the lease can pass to another host. Disarmed only after the
+ * node has been deactivated.
+ */
+public interface Watchdog extends AutoCloseable {
+    void arm() throws IOException;
+
+    void feed() throws IOException;
+
+    /** The magic close: stop the countdown (only after the node stopped signing). */
+    void disarm() throws IOException;
+
+    boolean armed();
+
+    @Override
+    default void close() throws IOException {
+        if (armed()) {
+            disarm();
+        }
+    }
+
+    static Watchdog create(CoordinationSettings.WatchdogSettings s) {
+        return switch (s.driver()) {
+            case "device" -> new Device(s.path());
+            case "file" -> new EmulatedFile(s.path(), s.timeout().toMillis());
+            default -> new None();
+        };
+    }
+
+    /** No watchdog: a hung agent is then caught only by the standby's chain evidence check. */
+    final class None implements Watchdog {
+        @Override
+        public void arm() {
+        }
+
+        @Override
+        public void feed() {
+        }
+
+        @Override
+        public void disarm() {
+        }
+
+        @Override
+        public boolean armed() {
+            return false;
+        }
+    }
+
+    /**
+     * The Linux watchdog device (softdog or hardware): opening it arms it, any write feeds it, writing 'V' and
+     * closing it disarms it (unless the driver was loaded with nowayout). Its timeout is the driver's
+     * (softdog's soft_margin, set by the role); timeout_ms in the config must match it.
+     */
+    final class Device implements Watchdog {
+        private final Path path;
+        private FileOutputStream out;
+
+        Device(Path path) {
+            this.path = path;
+        }
+
+        @Override
+        public synchronized void arm() throws IOException {
+            if (out == null) {
+                out = new FileOutputStream(path.toFile());
+            }
+        }
+
+        @Override
+        public synchronized void feed() throws IOException {
+            if (out != null) {
+                out.write('\0');
+                out.flush();
+            }
+        }
+
+        @Override
+        public synchronized void disarm() throws IOException {
+            if (out != null) {
+                out.write('V');
+                out.flush();
+                out.close();
+                out = null;
+            }
+        }
+
+        @Override
+        public synchronized boolean armed() {
+            return out != null;
+        }
+    }
+
+    /**
+     * The lab's watchdog: the state file {@code armed TIMEOUT_MS SEQ} is rewritten on every feed; the lab's
+     * emulator, outside the host, resets the host when an armed file is not rewritten within the timeout.
+     */
+    final class EmulatedFile implements Watchdog {
+        private final Path path;
+        private final long timeoutMs;
+        private long seq;
+        private boolean armed;
+
+        EmulatedFile(Path path, long timeoutMs) {
+            this.path = path;
+            this.timeoutMs = timeoutMs;
+        }
+
+        private void write(String state) throws IOException {
+            AtomicFiles.write(path, (state + "\n").getBytes(StandardCharsets.US_ASCII), AtomicFiles.PRIVATE);
+        }
+
+        @Override
+        public synchronized void arm() throws IOException {
+            armed = true;
+            feed();
+        }
+
+        @Override
+        public synchronized void feed() throws IOException {
+            if (armed) {
+                write("armed " + timeoutMs + " " + (++seq));
+            }
+        }
+
+        @Override
+        public synchronized void disarm() throws IOException {
+            armed = false;
+            write("disarmed");
+        }
+
+        @Override
+        public synchronized boolean armed() {
+            return armed;
+        }
+    }
+}

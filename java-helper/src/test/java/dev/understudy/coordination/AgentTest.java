@@ -1,0 +1,212 @@
+package dev.understudy.coordination;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.common.Json;
+import dev.understudy.testing.AgentLab;
+import dev.understudy.testing.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agents against real parts in one process: etcd with TLS and auth, a simnet chain, a main and a backup
+ * node, bundles over SFTP. Every test ends with the chain's verdict: zero double signs.
+ */
+class AgentTest {
+    @TempDir
+    Path dir;
+    AgentLab lab;
+    AgentLab.Running main;
+    AgentLab.Running backup;
+    long startRound;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        lab = new AgentLab(dir);
+        startRound = lab.round();
+        main = lab.start(lab.d.mainConfig);
+        backup = lab.start(lab.d.backupConfig);
+        waitFor("main to hold the role and sign", 15_000, () -> "lab-main".equals(lab.holder())
+                && AgentLab.status(lab.mainNode.url()).path("signing").asBoolean());
+        waitFor("the backup to hold verified keys for the current period", 15_000,
+                () -> Cli.run("sync", "status", "--config", lab.d.backupConfig.toString()).code() == 0);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AgentLab.Running a : new AgentLab.Running[] {main, backup}) {
+            if (a != null) {
+                a.stop();
+            }
+        }
+        JsonNode v = lab.summary(startRound, lab.round());
+        lab.close();
+        assertEquals(0, v.get("doubleSigns").asLong(), "the chain recorded a double sign: " + v);
+    }
+
+    static void waitFor(String what, long ms, BooleanSupplier c) throws InterruptedException {
+        long end = System.currentTimeMillis() + ms;
+        while (System.currentTimeMillis() < end) {
+            if (c.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("timed out after " + ms + " ms waiting for " + what);
+    }
+
+    JsonNode mainNode() {
+        return AgentLab.status(lab.mainNode.url());
+    }
+
+    JsonNode backupNode() {
+        return AgentLab.status(lab.backupNode.url());
+    }
+
+    @Test
+    void oneHolderSignsAndTheStandbyStaysQuiet() throws Exception {
+        Thread.sleep(2000);
+        assertEquals("lab-main", lab.holder());
+        assertFalse(backupNode().get("validation").asBoolean());
+        assertEquals(-1, backupNode().get("lastSignedRound").asLong());
+        JsonNode s = lab.summary(lab.round() - 8, lab.round());
+        assertEquals(1, s.get("signerInstances").size(), s.toString());
+        assertTrue(new LocalRole(true, true, 0, null).holder());
+        Cli.Run st = Cli.run("status", "--config", lab.d.backupConfig.toString(), "--json");
+        assertEquals(0, st.code(), st.toString());
+        JsonNode j = Json.parseObject(st.out().getBytes(), "status");
+        assertEquals("lab-main", j.path("leader").path("holder").asText());
+        assertTrue(j.path("leader").path("leaseSecondsLeft").asLong() > 0);
+    }
+
+    @Test
+    void whenTheMainLosesPowerTheBackupSignsSoonAfterTheLeaseExpires() throws Exception {
+        long t0 = System.currentTimeMillis();
+        long lastMainRound = lab.round();
+        main.kill();
+        lab.mainNode.close();
+        main = null;
+        waitFor("the backup to take the role and sign", 15_000, () -> "lab-backup".equals(lab.holder())
+                && backupNode().path("lastAcceptedRound").asLong() > lastMainRound);
+        long ms = System.currentTimeMillis() - t0;
+        long rounds = ms / AgentLab.ROUND_MS;
+        System.out.println("power-off to the backup's first accepted vote: " + ms + " ms (" + rounds + " rounds of "
+                + AgentLab.ROUND_MS + " ms)");
+        // lease 3 s, then a takeover round skipped: never sooner than the lease, never much later
+        assertTrue(ms >= 2000 && ms < 6000, "took " + ms + " ms");
+    }
+
+    @Test
+    void aCrashedAgentWhoseNodeKeepsSigningIsNeverJoinedBySecondSigner() throws Exception {
+        main.kill();
+        main = null;
+        // The lease runs out, but the chain still sees the main's votes: the backup must not take over.
+        Thread.sleep(6000);
+        assertFalse("lab-backup".equals(lab.holder()), "the backup took over while the main's node still signed");
+        assertFalse(backupNode().get("validation").asBoolean());
+        assertTrue(mainNode().get("signing").asBoolean(), "the main's node kept signing without its agent");
+        // Once the main's node stops too, the backup takes over.
+        lab.mainNode.close();
+        waitFor("the backup to take over after the main's node stopped", 15_000, () -> "lab-backup".equals(lab.holder())
+                && backupNode().path("signing").asBoolean());
+    }
+
+    @Test
+    void aHolderCutOffFromEtcdStopsSigningBeforeItsLeaseCanExpire() throws Exception {
+        lab.etcd.freeze();
+        long t0 = System.nanoTime();
+        try {
+            waitFor("the main to fence itself", 5000, () -> !mainNode().path("validation").asBoolean());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("etcd silent to the main's node switched off: " + ms + " ms (fenceAfter 2000 ms, lease 3000 ms)");
+            assertTrue(ms < 2600, "fenced after " + ms + " ms; the lease could expire at 3000");
+            assertFalse(main.agent.isHolder());
+        } finally {
+            lab.etcd.thaw();
+        }
+        waitFor("a holder again after etcd returns", 15_000, () -> lab.holder() != null
+                && (mainNode().path("signing").asBoolean() || backupNode().path("signing").asBoolean()));
+    }
+
+    @Test
+    void aHolderCutFromTheChainStepsDownAndTheBackupTakesOver() throws Exception {
+        lab.mainLink.block();
+        waitFor("the backup to take over from a main that lost the chain", 20_000,
+                () -> "lab-backup".equals(lab.holder()) && backupNode().path("signing").asBoolean());
+        assertFalse(mainNode().get("validation").asBoolean(), "the main must have stopped");
+        lab.mainLink.unblock();
+        Thread.sleep(1500);
+        assertEquals("lab-backup", lab.holder(), "a returning main stays standby");
+        assertFalse(mainNode().get("validation").asBoolean());
+    }
+
+    @Test
+    void switchoverAndFailbackLoseAtMostTwoRoundsEach() throws Exception {
+        for (String[] step : new String[][] {{"switchover", "--to", "lab-backup"}, {"failback"}}) {
+            String target = step[0].equals("failback") ? "lab-main" : "lab-backup";
+            String targetUrl = target.equals("lab-main") ? lab.mainNode.url() : lab.backupNode.url();
+            waitFor(target + " ready", 10_000, () -> Cli.run("status", "--config", lab.d.mainConfig.toString(), "--json").out()
+                    .contains("\"host\" : \"" + target + "\""));
+            Thread.sleep(1500);
+            long before = lab.round();
+            String[] args = new String[step.length + 2];
+            System.arraycopy(step, 0, args, 0, step.length);
+            args[step.length] = "--config";
+            args[step.length + 1] = lab.d.mainConfig.toString();
+            Cli.Run r = Cli.run(args);
+            assertEquals(0, r.code(), r.toString());
+            waitFor(target + " signing", 5000, () -> AgentLab.status(targetUrl).path("signing").asBoolean());
+            Thread.sleep(1500);
+            JsonNode s = lab.summary(before, lab.round() - 3);
+            System.out.println(step[0] + ": " + r.out().trim().replace('\n', ' ') + " | longest gap " + s.get("longestGapRounds"));
+            assertTrue(s.get("longestGapRounds").asLong() <= 2, step[0] + " lost too much: " + s);
+            assertEquals(target, lab.holder());
+        }
+    }
+
+    @Test
+    void aSwitchoverToAHostWithoutKeysOrStatusIsRefusedWithTheReason() throws Exception {
+        backup.stop();
+        backup = null;
+        Thread.sleep(6000);
+        Cli.Run r = Cli.run("switchover", "--to", "lab-backup", "--config", lab.d.mainConfig.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("publishes no status"), r.err());
+        Cli.Run bad = Cli.run("switchover", "--to", "nobody", "--config", lab.d.mainConfig.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("not a validator host"), bad.err());
+        assertEquals("lab-main", lab.holder());
+    }
+
+    @Test
+    void aRestartedAgentKeepsItsRoleWhileTheLeaseLives() throws Exception {
+        long epoch = main.agent.epoch();
+        main.kill();
+        main = lab.start(lab.d.mainConfig);
+        waitFor("the restarted agent to resume", 3000, () -> main.agent.isHolder());
+        assertEquals(epoch, main.agent.epoch(), "same epoch: the lease was adopted, not re-acquired");
+        Thread.sleep(4000);
+        assertEquals("lab-main", lab.holder());
+    }
+
+    @Test
+    void theGuardStartsTheNodeWithoutSigning() throws Exception {
+        Path state = dir.resolve("main-node/state.json");
+        main.stop();
+        main = null;
+        Cli.Run g = Cli.run("guard", "--config", lab.d.mainConfig.toString());
+        assertEquals(0, g.code(), g.toString());
+        assertTrue(g.err().contains("starts without signing"), g.err());
+        JsonNode st = Json.parseObject(Files.readAllBytes(state), "state.json");
+        assertFalse(st.get("validation").asBoolean());
+        assertFalse(st.get("elections").asBoolean());
+    }
+}

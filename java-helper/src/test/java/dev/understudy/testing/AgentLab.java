@@ -1,0 +1,201 @@
+package dev.understudy.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.common.HttpJson;
+import dev.understudy.config.Config;
+import dev.understudy.coordination.Agent;
+import dev.understudy.coordination.Coordination;
+import dev.understudy.coordination.Etcd;
+import dev.understudy.coordination.Watchdog;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeAdapters;
+import dev.understudy.simnet.chain.Chain;
+import dev.understudy.simnet.chain.Genesis;
+import dev.understudy.simnet.cli.NodeCommand;
+import dev.understudy.simnet.node.Node;
+import dev.understudy.transfer.Receive;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the agents need, in one process on loopback: a real etcd (TLS, auth), a simnet chain, a main node
+ * (behind a proxy that can cut it from the chain) and a backup node, both hosts' configs with a coordination
+ * section, the backup's SFTP drop, and a receive loop standing in for the path unit.
+ */
+public final class AgentLab implements AutoCloseable {
+    public static final long ROUND_MS = 200;
+    public final EtcdProcess etcd;
+    public final Chain chain;
+    public final TcpProxy mainLink;
+    public NodeCommand.Running mainNode;
+    public final NodeCommand.Running backupNode;
+    public final Deployment d;
+    public final SftpServer drop;
+    private final Path dir;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean receiving = true;
+
+    /** A running agent and how to stop it. */
+    public static final class Running {
+        public final Agent agent;
+        final Thread thread;
+
+        Running(Agent agent, Thread thread) {
+            this.agent = agent;
+            this.thread = thread;
+        }
+
+        /** A clean stop: a holder deactivates and releases. */
+        public void stop() throws InterruptedException {
+            agent.close();
+            thread.interrupt();
+            thread.join(5000);
+        }
+
+        /** The process dies: no release, no deactivation (the node keeps whatever state it had). */
+        public void kill() throws InterruptedException {
+            agent.crashForTest();
+            thread.interrupt();
+            thread.join(5000);
+        }
+    }
+
+    public AgentLab(Path dir) throws Exception {
+        this.dir = dir;
+        etcd = new EtcdProcess(dir.resolve("etcd"));
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        chain = Chain.start(dir.resolve("chain"), any, new Genesis.Requested(ROUND_MS, 50, 15, 300), System::currentTimeMillis);
+        mainLink = new TcpProxy(chain.url());
+        mainNode = startMainNode();
+        backupNode = NodeCommand.start(chain.url(), any, dir.resolve("backup-node"), "val1", false, false, Node.Options.DEFAULT,
+                System::currentTimeMillis);
+        d = new Deployment(dir.resolve("deploy"));
+        drop = new SftpServer(d.incoming.getParent(), "drop", d.clientPublicKey);
+        drop.writeKnownHosts(d.knownHosts);
+        d.writeConfigs(new Deployment.Nodes(chain.url(), mainNode.url(), dir.resolve("main-node"), backupNode.url(),
+                dir.resolve("backup-node")), drop.port());
+        Files.writeString(dir.resolve("etcd-password"), EtcdProcess.PASSWORD);
+        for (Path cfg : List.of(d.mainConfig, d.backupConfig)) {
+            Files.writeString(cfg, Files.readString(cfg) + coordination(), StandardCharsets.UTF_8);
+        }
+        Thread r = new Thread(this::receiveLoop, "receive");
+        r.setDaemon(true);
+        r.start();
+        threads.add(r);
+    }
+
+    /** The main's node, through the proxy (validating from the start, as provisioning leaves it; the guard and agent decide). */
+    public NodeCommand.Running startMainNode() throws Exception {
+        return NodeCommand.start(mainLink.url(), new InetSocketAddress("127.0.0.1", mainNode == null ? 0
+                : java.net.URI.create(mainNode.url()).getPort()), dir.resolve("main-node"), "val1", true, true,
+                Node.Options.DEFAULT, System::currentTimeMillis);
+    }
+
+    String coordination() {
+        Path e = etcd.dir;
+        return "coordination:\n"
+                + "  endpoints: [" + etcd.endpoint() + "]\n"
+                + "  ca_file: " + e.resolve("ca.crt") + "\n"
+                + "  cert_file: " + e.resolve("client.crt") + "\n"
+                + "  key_file: " + e.resolve("client.key") + "\n"
+                + "  password_file: " + dir.resolve("etcd-password") + "\n"
+                + "  lease_ttl_ms: 3000\n"
+                + "  margin_ms: 1000\n"
+                + "  keepalive_interval_ms: 300\n"
+                + "  request_timeout_ms: 400\n"
+                + "  takeover_rounds: 3\n"
+                + "  poll_interval_ms: 100\n"
+                + "  unhealthy_checks: 5\n"
+                + "  activation_grace_ms: 1500\n"
+                + "  standby_delay_ms: 500\n"
+                + "  cooldown_ms: 3000\n"
+                + "  push_interval_ms: 1000\n";
+    }
+
+    private void receiveLoop() {
+        while (receiving) {
+            try {
+                new Receive(Config.load(d.backupConfig)).run();
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                // the next pass retries
+            }
+        }
+    }
+
+    public Running start(Path configFile) throws Exception {
+        Config c = Config.load(configFile);
+        NodeAdapter node = NodeAdapters.create(c);
+        Agent a = new Agent(c, Coordination.etcd(c), node, new Watchdog.None(), Agent.storeKeys(c, node));
+        Thread t = new Thread(() -> {
+            try {
+                a.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "agent-" + c.host());
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+        return new Running(a, t);
+    }
+
+    public Etcd client() throws Exception {
+        return etcd.client(Duration.ofSeconds(1));
+    }
+
+    public String holder() {
+        try {
+            return client().get("/understudy/val1/leader", Duration.ofSeconds(1))
+                    .map(kv -> kv.value().replaceAll(".*\"holder\":\"([^\"]+)\".*", "$1")).orElse(null);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    public static JsonNode status(String nodeUrl) {
+        try {
+            return new HttpJson(nodeUrl, Duration.ofSeconds(2)).get("/status");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public JsonNode chainGet(String path) {
+        try {
+            return new HttpJson(chain.url(), Duration.ofSeconds(2)).get(path);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public long round() {
+        return chainGet("/status").get("round").asLong();
+    }
+
+    /** The chain's summary of val1 over [from, to]: doubleSigns, longestGapRounds, signerInstances... */
+    public JsonNode summary(long from, long to) {
+        return chainGet("/validators/val1/summary?from=" + from + "&to=" + to);
+    }
+
+    @Override
+    public void close() throws Exception {
+        receiving = false;
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        mainNode.close();
+        backupNode.close();
+        drop.close();
+        mainLink.close();
+        chain.close();
+        etcd.close();
+    }
+}
