@@ -61,7 +61,8 @@ public final class NodeHome {
 
     /**
      * Opens HOME, creating it for this validator when empty. The two defaults apply only when HOME has
-     * no state.json yet; afterwards the persisted state (changed through the console) rules.
+     * no state.json yet; afterwards the persisted state (changed through the console) rules. With
+     * {@code electionsDefault} (--participate) a missing wallet is created.
      */
     public static NodeHome open(Path dir, String validator, boolean validateDefault, boolean electionsDefault)
             throws IOException, BadInputException {
@@ -84,9 +85,11 @@ public final class NodeHome {
             h.validation = validateDefault;
             h.elections = electionsDefault;
             h.writeState();
-            if (electionsDefault && !Files.exists(dir.resolve(WALLET))) {
-                AtomicFiles.write(dir.resolve(WALLET), Ed25519.generate().keyringFile());
-            }
+        }
+        // The node started with --participate is the validator's home node: it owns the wallet. (A state.json
+        // written before the first start, by a guard, does not change that.)
+        if (electionsDefault && !Files.exists(dir.resolve(WALLET))) {
+            AtomicFiles.write(dir.resolve(WALLET), Ed25519.generate().keyringFile());
         }
         return h;
     }
