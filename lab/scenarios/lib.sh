@@ -43,3 +43,65 @@ log_ms() {
 
 # record NAME JSON: keep a figure for the docs (one JSON object per line).
 record() { printf '{"scenario":"%s","at":"%s",%s\n' "${SCENARIO:-scenario}" "$(date -Is)" "${2#\{}" >>"$RESULTS/$1.jsonl"; }
+
+# ------------------------------------------------------------------ the signing role and the chain
+
+# status: `understudy status --json` from the monitor (it reaches etcd while main or backup are cut off).
+status_json() { on monitor understudy status --json; }
+holder() { status_json | jq -r '.leader.holder // empty'; }
+holder_is() { [ "$(holder)" = "$1" ]; }
+chain_round() { chain /status | jq -r .round; }
+signer_of() { node "$1" | jq -r .signerInstance; }
+node_is() { [ "$(node "$1" | jq -r ".$2")" = "$3" ]; }
+
+# rounds_json FROM TO: the chain's per-round record of the validator.
+rounds_json() { chain "/rounds?validator=$VALIDATOR&from=$1&to=$2"; }
+
+# gap_between SIGNER_A SIGNER_B FROM TO: rounds between A's last vote and B's first vote after it (no vote from
+# anyone in between): the rounds a handover cost.
+gap_between() {
+  rounds_json "$3" "$4" | jq --arg a "$1" --arg b "$2" '
+    ([.[] | select(any(.signers[]; .signer == $a)) | .round] | max) as $last
+    | ([.[] | select(.round > $last and any(.signers[]; .signer == $b)) | .round] | min) as $first
+    | if $last == null or $first == null then -1 else $first - $last - 1 end'
+}
+
+# longest_gap FROM TO: the longest run of rounds in the set without an on-time vote.
+longest_gap() { chain "/validators/$VALIDATOR/summary?from=$1&to=$2" | jq .longestGapRounds; }
+
+# assert_no_double_sign FROM: the oracle, up to the current round (late votes included).
+assert_no_double_sign() {
+  local v
+  v=$(chain "/validators/$VALIDATOR/summary?from=$1")
+  [ "$(echo "$v" | jq .doubleSigns)" = 0 ] || fail "DOUBLE SIGN: $v"
+  say "verdict from round $1: no double sign ($(echo "$v" | jq -c '{signedRounds, missedRounds, lateVotes, signerInstances}'))"
+}
+
+# agent_log_ms HOST PATTERN: time of the first agent log line with PATTERN, read through the host's
+# namespaces (works while the host is cut off).
+agent_log_ms() {
+  local line
+  line=$("$LAB" run "$1" journalctl -u understudy-agent -o short-iso-precise --no-pager | grep -F -- "$2" | tail -1) || return 1
+  [ -n "$line" ] || return 1
+  date -d "$(echo "$line" | awk '{print $1}')" +%s%3N
+}
+
+# baseline: no fault, every host up and every agent running, main holding and signing, backup synced with keys.
+baseline() {
+  "$LAB" heal >/dev/null 2>&1 || true
+  local h
+  for h in main backup monitor; do
+    "$LAB" status | grep -q "^$h .*running" || "$LAB" start "$h" >/dev/null
+    "$LAB" thaw "$h" understudy-agent >/dev/null 2>&1 || true
+  done
+  wait_until 90 "both agents reporting" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '[.hosts[] | select(.status.updatedAtMs != null)] | length == 2'"
+  if ! holder_is lab-main; then
+    wait_until 90 "main ready for failback" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-main\") | .status.synced and .status.keys.current'"
+    on monitor understudy failback >/dev/null || fail "failback to main did not complete"
+  fi
+  wait_until 60 "main signing" node_is main signing true
+  wait_until 90 "backup synced with keys for the current period" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-backup\") | .status.synced and .status.keys.current and (.status.role == \"standby\")'"
+}
+
+# within N LO HI: LO <= N <= HI (N a number).
+within() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }

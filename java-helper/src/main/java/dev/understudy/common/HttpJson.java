@@ -56,6 +56,9 @@ public final class HttpJson {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted calling " + base + path, e);
+        } catch (IOException e) {
+            // connection errors often carry no message: name the exception
+            throw new IOException(base + path + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
         JsonNode n;
         try {

@@ -89,7 +89,7 @@ public final class Config {
         if (backups < 1) {
             throw root.error("hosts", "expected at least one host with role backup");
         }
-        Section node = root.optionalSection("node");
+        Section node = root.has("node") ? root.section("node") : null;
         SyncSettings sync = SyncSettings.parse(root.optionalSection("sync"));
         CoordinationSettings coordination = root.has("coordination")
                 ? CoordinationSettings.parse(root.section("coordination")) : null;
@@ -137,9 +137,16 @@ public final class Config {
         return out;
     }
 
-    /** The node adapter's section ({@code node:}); the adapter reads and checks it. */
-    public Section node() {
+    /** The node adapter's section ({@code node:}); the adapter reads and checks it. Error when absent. */
+    public Section node() throws BadInputException {
+        if (node == null) {
+            throw new BadInputException(source + ": node: is required on a validator host (the node adapter and its settings)");
+        }
         return node;
+    }
+
+    public boolean hasNode() {
+        return node != null;
     }
 
     public SyncSettings sync() {

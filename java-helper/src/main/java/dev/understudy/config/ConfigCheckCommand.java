@@ -29,7 +29,12 @@ public final class ConfigCheckCommand extends BaseCommand {
     protected int execute(Options o, Io io) throws Exception {
         Path f = o.has("file") ? Path.of(o.get("file")) : o.configPath();
         Config c = Config.load(f);
-        NodeAdapters.create(c);
+        if (c.hasNode()) {
+            NodeAdapters.create(c);
+        }
+        if (c.self().role() != HostEntry.Role.MONITOR && !c.hasNode()) {
+            throw new dev.understudy.cli.BadInputException(f + ": node: is required on a " + c.self().role().text() + " host");
+        }
         io.out().println(f + ": ok (validator " + c.validator() + ", host " + c.host() + ", " + c.hosts().size() + " hosts)");
         return Exit.OK;
     }

@@ -72,21 +72,24 @@ public final class Agent implements AutoCloseable {
     // Main-loop state.
     private long activatedAtNanos;
     private int unhealthy;
-    private long cooldownUntilNanos;
+    private volatile long cooldownUntilNanos;
     private long absentSinceNanos = -1;
     private long absentSinceMs;
     private String lastHolder;
     private long lastEpoch;
-    private long statusLease;
-    private long nextStatusNanos;
+    private volatile long statusLease;
+    private volatile long nextStatusNanos;
     private long nextPushNanos;
     private long lastEvidenceLogNanos;
     private ObjectNode report;
     private Evidence lastEvidence;
     private volatile String lastError = "";
+    private volatile long lastErrorAtMs;
 
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> daemon(r, "agent-timer"));
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-push"));
+    private final ExecutorService statusThread = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-status"));
+    private Future<?> statusRun;
     private Future<?> pushing;
     private volatile boolean stopping;
 
@@ -129,6 +132,11 @@ public final class Agent implements AutoCloseable {
         return epoch;
     }
 
+    private void error(String message) {
+        lastError = message;
+        lastErrorAtMs = System.currentTimeMillis();
+    }
+
     // ---------------------------------------------------------------- run
 
     /** Runs until {@link #close()}: timers on their threads, the main loop on the caller's. */
@@ -149,9 +157,12 @@ public final class Agent implements AutoCloseable {
                 } else {
                     standbyTick();
                 }
-                publishStatus();
+                if (statusRun == null || statusRun.isDone()) {
+                    // off the main loop: it asks the node and the chain, which may be slow to answer
+                    statusRun = statusThread.submit(this::publishStatus);
+                }
             } catch (RuntimeException e) {
-                lastError = e.toString();
+                error(e.toString());
                 LOG.error("{}unexpected error in the agent loop: {}", tag, e.toString(), e);
             }
             long sleep = cs.pollInterval().toMillis() - (System.nanoTime() - t0) / 1_000_000;
@@ -172,17 +183,24 @@ public final class Agent implements AutoCloseable {
         holder = false;
         timers.shutdownNow();
         background.shutdownNow();
+        statusThread.shutdownNow();
     }
 
-    /** Stops: a holder deactivates its node and releases the role first. */
+    /**
+     * Stops. A holder deactivates its node first but keeps the role: restarted within the lease TTL (an upgrade)
+     * the agent adopts its own lease and resumes without a failover; if it does not return, the lease expires
+     * and a standby takes over after its evidence wait.
+     */
     @Override
     public void close() {
         stopping = true;
         if (holder) {
-            stepDown("the agent is stopping");
+            fence("the agent is stopping (the role stays until the lease expires, for a restart to resume it)");
+            cooldownUntilNanos = 0;
         }
         timers.shutdownNow();
         background.shutdownNow();
+        statusThread.shutdownNow();
         try {
             if (statusLease != 0) {
                 etcd.revoke(statusLease, cs.requestTimeout());
@@ -206,7 +224,7 @@ public final class Agent implements AutoCloseable {
         try {
             watchdog.feed();
         } catch (IOException e) {
-            lastError = "watchdog feed: " + e.getMessage();
+            error("watchdog feed: " + e.getMessage());
         }
     }
 
@@ -232,7 +250,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
         } catch (EtcdException e) {
-            lastError = "keep-alive: " + e.getMessage();
+            error("keep-alive: " + e.getMessage());
         }
     }
 
@@ -320,7 +338,7 @@ public final class Agent implements AutoCloseable {
         try {
             leader = etcd.get(key("leader"), rt);
         } catch (EtcdException e) {
-            lastError = "reading the leader key: " + e.getMessage();
+            error("reading the leader key: " + e.getMessage());
             return;
         }
         if (leader.isEmpty()) {
@@ -371,7 +389,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
         } catch (EtcdException | BadInputException e) {
-            lastError = "reading requests: " + e.getMessage();
+            error("reading requests: " + e.getMessage());
         }
         return false;
     }
@@ -389,7 +407,7 @@ public final class Agent implements AutoCloseable {
                 Thread.sleep(20);
             }
         } catch (NodeException e) {
-            lastError = "before handover: " + e.getMessage();
+            error("before handover: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -397,9 +415,17 @@ public final class Agent implements AutoCloseable {
 
     /** The node restarted under the holder (the guard starts every node as standby): switch it on again. */
     private void reactivateIfRestarted() {
+        long gen = generation;
+        if (!holder) {
+            return;
+        }
         try {
             if (!node.status().validationEnabled()) {
-                long gen = generation;
+                synchronized (roleLock) {
+                    if (!holder || generation != gen) {
+                        return;
+                    }
+                }
                 LOG.warn("{}the node is not validating although this host holds the role (restarted?); activating it", tag);
                 node.activate(cs.electionDuty());
                 synchronized (roleLock) {
@@ -409,7 +435,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
         } catch (NodeException e) {
-            lastError = "node: " + e.getMessage();
+            error("node: " + e.getMessage());
         }
     }
 
@@ -422,8 +448,8 @@ public final class Agent implements AutoCloseable {
             NodeStatus st = node.status();
             if (!st.synced()) {
                 problem = "node not synced (" + st.lagRounds() + " rounds behind)";
-            } else if (!node.signing()) {
-                problem = "node not signing";
+            } else if (!node.signing() && node.evidence(cs.takeoverRounds()).inCurrentSet()) {
+                problem = "node not signing although the validator is in the current set";
             }
         } catch (NodeException e) {
             problem = "node unreachable: " + e.getMessage();
@@ -476,7 +502,7 @@ public final class Agent implements AutoCloseable {
         try {
             leader = etcd.get(key("leader"), rt);
         } catch (EtcdException e) {
-            lastError = "reading the leader key: " + e.getMessage();
+            error("reading the leader key: " + e.getMessage());
             return;
         }
         if (leader.isPresent()) {
@@ -510,6 +536,9 @@ public final class Agent implements AutoCloseable {
             }
         }
         String notReady = readiness(invited);
+        if (notReady == null && !invited && !isMain && mainHasPriority(lastEvidence == null || lastEvidence.inCurrentSet())) {
+            return;
+        }
         if (notReady != null) {
             if (now - lastEvidenceLogNanos > Duration.ofSeconds(5).toNanos()) {
                 LOG.info("{}not taking the role yet: {}", tag, notReady);
@@ -518,6 +547,39 @@ public final class Agent implements AutoCloseable {
             return;
         }
         acquire(invited);
+    }
+
+    /**
+     * The main is preferred. While the validator is outside the current set (a new deployment) there is nothing
+     * to sign and only the main holds the wallet to bid, so a backup leaves the role to any live main. Inside the
+     * set it leaves the role only to a main that is ready to sign. "Live" means a status at most 3 s old and not
+     * cooling down after giving the role up: a main that is down, cut off or frozen stops reporting, so this
+     * costs a failover nothing beyond the lease.
+     */
+    private boolean mainHasPriority(boolean validatorInSet) {
+        try {
+            Optional<Etcd.KeyValue> kv = etcd.get(key("status/" + config.mainHost()), cs.requestTimeout());
+            if (kv.isEmpty()) {
+                return false;
+            }
+            JsonNode st = Json.parseObject(kv.get().value().getBytes(), "status of " + config.mainHost());
+            boolean live = System.currentTimeMillis() - st.path("updatedAtMs").asLong() < 3000
+                    && !st.path("cooldown").asBoolean(false) && "standby".equals(st.path("role").asText());
+            boolean ready = st.path("synced").asBoolean(false) && !st.has("nodeError")
+                    && st.path("keys").path("current").asBoolean(false);
+            if (live && (!validatorInSet || ready)) {
+                long n = System.nanoTime();
+                if (n - lastEvidenceLogNanos > Duration.ofSeconds(5).toNanos()) {
+                    LOG.info("{}the role is absent; leaving it to the main, which is {}", tag,
+                            validatorInSet ? "ready to sign" : "alive (the validator is not in the current set yet)");
+                    lastEvidenceLogNanos = n;
+                }
+                return true;
+            }
+            return false;
+        } catch (EtcdException | BadInputException e) {
+            return false;
+        }
     }
 
     private String holderOf(Etcd.KeyValue kv) {
@@ -537,7 +599,7 @@ public final class Agent implements AutoCloseable {
                 node.deactivate();
             }
         } catch (NodeException e) {
-            lastError = "node: " + e.getMessage();
+            error("node: " + e.getMessage());
         }
     }
 
@@ -554,24 +616,26 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Null when this host may take the role now; otherwise why not. */
+    /**
+     * Null when this host may take the role now; otherwise why not. Keys for the current period are needed only
+     * while the validator is in the current set: outside it there is nothing to sign, and the holder's duty is
+     * the election bid that brings it (back) in.
+     */
     private String readiness(boolean invited) {
         try {
             NodeStatus st = node.status();
             if (!st.synced()) {
                 return "own node not synced (" + st.lagRounds() + " rounds behind)";
             }
-            if (!keys.available(st.currentPeriod())) {
+            Evidence ev = node.evidence(cs.takeoverRounds());
+            if (ev.inCurrentSet() && !keys.available(st.currentPeriod())) {
                 return "no verified keys for the current period " + st.currentPeriod();
             }
-            if (!invited) {
-                Evidence ev = node.evidence(cs.takeoverRounds());
-                if (ev.signedRecently()) {
-                    return "the validator key voted at round " + ev.lastVoteRound() + " (chain at " + ev.chainRound()
-                            + "); waiting for " + cs.takeoverRounds() + " rounds without a vote";
-                }
-                lastEvidence = ev;
+            if (!invited && ev.signedRecently()) {
+                return "the validator key voted at round " + ev.lastVoteRound() + " (chain at " + ev.chainRound()
+                        + "); waiting for " + cs.takeoverRounds() + " rounds without a vote";
             }
+            lastEvidence = ev;
             return null;
         } catch (NodeException | IOException | BadInputException e) {
             return "cannot tell (" + e.getMessage() + "); not taking the role in doubt";
@@ -589,7 +653,7 @@ public final class Agent implements AutoCloseable {
             ObjectNode v = Json.object().put("holder", self).put("since", Instant.now().toString()).put("lease", Long.toString(l));
             c = etcd.createIfAbsent(key("leader"), Json.MAPPER.writeValueAsString(v), l, rt);
         } catch (EtcdException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            lastError = "acquiring: " + e.getMessage();
+            error("acquiring: " + e.getMessage());
             return;
         }
         if (!c.created()) {
@@ -653,11 +717,12 @@ public final class Agent implements AutoCloseable {
         activatedAtNanos = System.nanoTime();
         unhealthy = 0;
         report = Json.object();
-        report.put("validator", config.validator()).put("host", self).put("epoch", epoch).put("kind", invited ? "switchover" : "failover")
+        report.put("validator", config.validator()).put("host", self).put("epoch", epoch)
+                .put("kind", invited ? "switchover" : lastHolder == null ? "bootstrap" : "failover")
                 .put("previousHolder", lastHolder).put("previousEpoch", lastEpoch)
                 .put("absentObservedAtMs", absentSinceNanos < 0 ? acquiredMs : absentSinceMs)
                 .put("acquiredAtMs", acquiredMs).put("activatedAtMs", System.currentTimeMillis());
-        if (lastEvidence != null && !invited) {
+        if (lastEvidence != null) {
             report.put("previousLastVoteRound", lastEvidence.lastVoteRound());
         }
         LOG.warn("{}node activated (epoch {}); it signs from the next round", tag, epoch);
@@ -685,19 +750,25 @@ public final class Agent implements AutoCloseable {
                 report = null;
             }
         } catch (NodeException | EtcdException | IOException e) {
-            lastError = "takeover report: " + e.getMessage();
+            error("takeover report: " + e.getMessage());
         }
     }
 
-    /** After a restart: the leader key names this host; keep its lease if it still lives. */
+    /**
+     * After a restart of the agent: the leader key names this host; keep its lease if it still lives. An agent
+     * that gave the role up itself (cooling down) lets that lease expire instead.
+     */
     private void adopt(Etcd.KeyValue kv) {
+        if (System.nanoTime() < cooldownUntilNanos) {
+            return;
+        }
         long l = kv.lease();
         long sent = System.nanoTime();
         long ttl;
         try {
             ttl = etcd.keepAlive(l, cs.requestTimeout());
         } catch (EtcdException e) {
-            lastError = "adopting: " + e.getMessage();
+            error("adopting: " + e.getMessage());
             return;
         }
         if (ttl <= 0) {
@@ -738,8 +809,9 @@ public final class Agent implements AutoCloseable {
         nextStatusNanos = now + Duration.ofSeconds(1).toNanos();
         ObjectNode s = Json.object();
         s.put("host", self).put("role", holder ? "holder" : "standby").put("epoch", holder ? epoch : 0)
+                .put("cooldown", !holder && now < cooldownUntilNanos)
                 .put("updatedAtMs", System.currentTimeMillis()).put("watchdog", watchdog.armed() ? "armed" : cs.watchdog().driver())
-                .put("lastError", lastError);
+                .put("lastError", System.currentTimeMillis() - lastErrorAtMs < 10_000 ? lastError : "");
         try {
             NodeStatus st = node.status();
             s.put("synced", st.synced()).put("lagRounds", st.lagRounds()).put("round", st.round())
@@ -748,6 +820,7 @@ public final class Agent implements AutoCloseable {
             ObjectNode k = s.putObject("keys");
             k.put("current", keys.available(st.currentPeriod()));
             k.put("next", keys.available(st.nextPeriod()));
+            s.put("inCurrentSet", node.evidence(cs.takeoverRounds()).inCurrentSet());
         } catch (NodeException | IOException | BadInputException e) {
             s.put("nodeError", e.getMessage());
         }
@@ -758,7 +831,7 @@ public final class Agent implements AutoCloseable {
             }
             etcd.put(key("status/" + self), Json.MAPPER.writeValueAsString(s), statusLease, rt);
         } catch (EtcdException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            lastError = "publishing status: " + e.getMessage();
+            error("publishing status: " + e.getMessage());
         }
     }
 
@@ -771,11 +844,11 @@ public final class Agent implements AutoCloseable {
         pushing = background.submit(() -> {
             try (RunLock lock = RunLock.acquire(config.stateDir().resolve("push.lock"), "sync push")) {
                 Push.Result r = new Push(config, node, Push.uploader(config)).run(false);
-                r.failures().forEach(f -> lastError = "push: " + f.getMessage());
+                r.failures().forEach(f -> error("push: " + f.getMessage()));
             } catch (dev.understudy.cli.TempFailException e) {
                 // cron's push is running
             } catch (IOException | BadInputException | NodeException | RuntimeException e) {
-                lastError = "push: " + e.getMessage();
+                error("push: " + e.getMessage());
             }
         });
     }

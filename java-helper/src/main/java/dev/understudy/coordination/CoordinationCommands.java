@@ -231,7 +231,9 @@ public final class CoordinationCommands {
             } else if (name.equals("switchover") || name.equals("demote")) {
                 s.set(name, v);
             } else if (name.startsWith("reports/")) {
-                s.set("lastReport", v);
+                if (!s.has("lastReport") || v.path("epoch").asLong() > s.get("lastReport").path("epoch").asLong()) {
+                    s.set("lastReport", v);
+                }
             }
         }
         if (!s.has("leader")) {

@@ -102,8 +102,8 @@ public final class Etcd {
                 return res;
             } catch (AuthExpired e) {
                 token = null;
-                if (reauthed) {
-                    throw new EtcdException("etcd refused the credentials of user " + user + ": " + e.getMessage(), e, false);
+                if (reauthed || user == null) {
+                    throw new EtcdException("etcd " + ep + path + ": " + e.getMessage() + " (user " + user + ")", e, false);
                 }
                 reauthed = true;
                 attempt--;
@@ -138,7 +138,10 @@ public final class Etcd {
         JsonNode n = parse(res.body(), ep + path);
         if (res.statusCode() / 100 != 2 || n.has("error")) {
             String msg = n.path("message").asText(n.path("error").asText("HTTP " + res.statusCode()));
-            if (msg.contains("invalid auth token") || msg.contains("user name is empty")) {
+            // A token keeps the permissions its user had when it was issued (etcd 3.4): after a role change a
+            // fresh token is needed, so "permission denied" also earns one re-authentication.
+            if (msg.contains("invalid auth token") || msg.contains("user name is empty") || msg.contains("permission denied")
+                    || msg.contains("revision in header is old")) {
                 throw new AuthExpired(msg);
             }
             if (res.statusCode() >= 500 && (msg.contains("leader") || msg.contains("timed out") || msg.contains("unavailable"))) {

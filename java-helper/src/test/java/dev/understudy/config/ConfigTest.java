@@ -78,6 +78,23 @@ class ConfigTest {
                 .replace("\"ed25519:...\"", "\"" + d.mainId.signing().verifyKey() + "\"");
         Cli.Run r = check(yaml);
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("validator val1, host lab-main, 2 hosts"), r.out());
+        assertTrue(r.out().contains("validator val1, host lab-main, 3 hosts"), r.out());
+    }
+
+    /** The coordination timings are checked against the safety argument's ranges. */
+    @Test
+    void unsafeCoordinationTimingsAreRefusedWithTheReason() throws Exception {
+        String base = good + "coordination:\n  endpoints: [https://10.0.0.1:2379]\n";
+        assertEquals(0, check(base).code(), check(base).toString());
+        bad(base + "  lease_ttl_ms: 4500\n", "coordination.lease_ttl_ms: etcd counts lease TTLs in whole seconds");
+        bad(base + "  lease_ttl_ms: 3000\n  margin_ms: 1000\n  watchdog: {driver: file, path: /run/x, timeout_ms: 1100}\n",
+                "leaves the holder under a second to renew its lease");
+        bad(base + "  lease_ttl_ms: 4000\n  margin_ms: 1000\n  keepalive_interval_ms: 2000\n",
+                "coordination.keepalive_interval_ms: expected an integer from 50 to 1000");
+        bad(base + "  watchdog: {driver: device, path: /tmp/wd}\n", "coordination.watchdog.path: the device driver opens /dev/watchdog");
+        bad(base + "  watchdog: {driver: file}\n", "coordination.watchdog.path: is required for the file driver");
+        bad(base + "  watchdog: {driver: hardware}\n", "coordination.watchdog.driver: expected one of none, device, file");
+        bad(good + "coordination:\n  endpoints: [etcd-1:2379]\n", "coordination.endpoints[0]: expected https://HOST:PORT");
+        bad(good + "coordination:\n  lease_ttl_ms: 10000\n", "coordination.endpoints: is required");
     }
 }

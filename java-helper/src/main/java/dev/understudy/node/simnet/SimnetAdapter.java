@@ -100,9 +100,26 @@ public final class SimnetAdapter implements NodeAdapter {
                 s.path("lastError").isNull() ? "" : s.path("lastError").asText());
     }
 
+    /** A node whose console refuses connections is not running, so it is not signing. A timeout stays doubt. */
     @Override
     public boolean signing() throws NodeException {
-        return flag(nodeStatus(), "signing", console.base() + "/status");
+        try {
+            return flag(console.get("/status"), "signing", console.base() + "/status");
+        } catch (IOException e) {
+            if (refused(e)) {
+                return false;
+            }
+            throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean refused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -114,12 +131,26 @@ public final class SimnetAdapter implements NodeAdapter {
             String src = chain.base() + "/validators/" + validator;
             long lastVote = need(v, "lastVoteRound", src);
             long lastSigned = need(v, "lastSignedRound", src);
-            return new Evidence(lastVote >= round - rounds, lastVote, lastSigned, round, rounds);
+            JsonNode inSet = v.get("inCurrentSet");
+            if (inSet == null || !inSet.isBoolean()) {
+                throw NodeException.badOutput(src + ": field 'inCurrentSet' missing or not true/false");
+            }
+            return new Evidence(lastVote >= round - rounds, lastVote, lastSigned, round, rounds, inSet.asBoolean());
         } catch (HttpJson.HttpStatusException e) {
             if (e.status() == 404) {
-                return new Evidence(false, -1, -1, -1, rounds);
+                // the chain has never heard of the validator: nobody signs for it, it is in no set
+                long round = chainRound();
+                return new Evidence(false, -1, -1, round, rounds, false);
             }
             throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private long chainRound() throws NodeException {
+        try {
+            return need(chain.get("/status"), "round", chain.base() + "/status");
         } catch (IOException e) {
             throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
         }
@@ -246,11 +277,18 @@ public final class SimnetAdapter implements NodeAdapter {
     private void set(String path, boolean on, String field) throws NodeException {
         try {
             JsonNode s = console.post(path, Json.object().put("enabled", on));
+            if (s == null) {
+                throw NodeException.badOutput(console.base() + path + ": empty answer");
+            }
             if (s.path(field).asBoolean(!on) != on) {
                 throw NodeException.badOutput(console.base() + path + ": node reports " + field + " " + s.path(field)
                         + " after setting it to " + on);
             }
         } catch (IOException e) {
+            if (!on && refused(e)) {
+                // not running: it signs nothing, and the guard starts it without signing
+                return;
+            }
             throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);
         }
     }

@@ -1,0 +1,64 @@
+package dev.understudy.coordination;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.config.CoordinationSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The watchdog drivers write what their readers expect. The device driver is exercised on a plain file standing
+ * in for /dev/watchdog: a test must never open a real watchdog device (it would reset the machine).
+ */
+class WatchdogTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theLabDriverRewritesItsStateOnEveryFeedAndDisarmsWithAMagicClose() throws Exception {
+        Path state = dir.resolve("state");
+        Watchdog w = Watchdog.create(new CoordinationSettings.WatchdogSettings("file", state, Duration.ofMillis(700)));
+        assertFalse(w.armed());
+        w.arm();
+        assertTrue(w.armed());
+        assertEquals("armed 700 1", Files.readString(state).trim());
+        long m1 = Files.getLastModifiedTime(state).toMillis();
+        Thread.sleep(20);
+        w.feed();
+        assertEquals("armed 700 2", Files.readString(state).trim());
+        assertTrue(Files.getLastModifiedTime(state).toMillis() >= m1);
+        w.disarm();
+        assertFalse(w.armed());
+        assertEquals("disarmed", Files.readString(state).trim());
+        w.feed();
+        assertEquals("disarmed", Files.readString(state).trim(), "a disarmed watchdog is not fed back to life");
+    }
+
+    @Test
+    void theDeviceDriverFeedsWithAByteAndClosesWithV() throws Exception {
+        Path fake = dir.resolve("watchdog0");
+        Files.createFile(fake);
+        Watchdog w = new Watchdog.Device(fake);
+        w.arm();
+        w.feed();
+        w.feed();
+        w.disarm();
+        assertArrayEquals(new byte[] {0, 0, 'V'}, Files.readAllBytes(fake));
+        assertFalse(w.armed());
+    }
+
+    @Test
+    void noneDoesNothing() throws Exception {
+        Watchdog w = Watchdog.create(new CoordinationSettings.WatchdogSettings("none", null, Duration.ZERO));
+        w.arm();
+        w.feed();
+        assertFalse(w.armed());
+        w.close();
+    }
+}
