@@ -843,7 +843,9 @@ public final class Agent implements AutoCloseable {
         nextPushNanos = now + cs.pushInterval().toNanos();
         pushing = background.submit(() -> {
             try (RunLock lock = RunLock.acquire(config.stateDir().resolve("push.lock"), "sync push")) {
-                Push.Result r = new Push(config, node, Push.uploader(config)).run(false);
+                // Read the config again: peers' keys change (rotate-keys) while the agent runs.
+                Config current = Config.load(config.source());
+                Push.Result r = new Push(current, node, Push.uploader(current)).run(false);
                 r.failures().forEach(f -> error("push: " + f.getMessage()));
             } catch (dev.understudy.cli.TempFailException e) {
                 // cron's push is running

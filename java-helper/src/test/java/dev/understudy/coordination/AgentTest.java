@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.common.Json;
+import dev.understudy.identity.IdentityStore;
 import dev.understudy.testing.AgentLab;
 import dev.understudy.testing.Cli;
 import java.nio.file.Files;
@@ -208,5 +209,33 @@ class AgentTest {
         JsonNode st = Json.parseObject(Files.readAllBytes(state), "state.json");
         assertFalse(st.get("validation").asBoolean());
         assertFalse(st.get("elections").asBoolean());
+    }
+
+    /** A regression: the agent read peers' keys once, so after a rotation it pushed to the retired key. */
+    @Test
+    void afterTheBackupRotatesItsKeysTheHoldersPushesStillReachIt() throws Exception {
+        String backupCfg = lab.d.backupConfig.toString();
+        String oldRecipient = lab.d.backupId.age().recipient();
+        assertEquals(0, Cli.run("rotate-keys", "prepare", "--config", backupCfg).code());
+        String newRecipient = new IdentityStore(dev.understudy.config.Config.load(lab.d.backupConfig).identityDir()).next().age().recipient();
+        Path mainCfg = lab.d.mainConfig;
+        Files.writeString(mainCfg, Files.readString(mainCfg).replace("[" + oldRecipient + "]", "[" + oldRecipient + ", " + newRecipient + "]"));
+        assertEquals(0, Cli.run("rotate-keys", "commit", "--config", backupCfg).code());
+        Files.writeString(mainCfg, Files.readString(mainCfg).replace("[" + oldRecipient + ", " + newRecipient + "]", "[" + newRecipient + "]"));
+        assertEquals(0, Cli.run("rotate-keys", "retire", "--config", backupCfg).code());
+        // make the holder push again (as a new election would) and wait for the backup to accept it
+        Files.deleteIfExists(dev.understudy.config.Config.load(mainCfg).stateDir().resolve("push.json"));
+        dev.understudy.bundle.BundleStore store = new dev.understudy.bundle.BundleStore(
+                dev.understudy.config.Config.load(lab.d.backupConfig).stateDir(), 5);
+        long before = store.index().lastAccepted().getOrDefault("lab-main", 0L);
+        waitFor("a bundle from the holder's agent accepted after the rotation", 10_000, () -> {
+            try {
+                return store.index().lastAccepted().getOrDefault("lab-main", 0L) > before;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertTrue(store.quarantined().stream().noneMatch(q -> q.path("reason").asText().equals("WRONG_RECIPIENT")),
+                "a bundle went to the retired key: " + store.quarantined());
     }
 }
