@@ -55,7 +55,7 @@ public final class Agent implements AutoCloseable {
     private final CoordinationSettings cs;
     private final Etcd etcd;
     private final NodeAdapter node;
-    private final Watchdog watchdog;
+    private final HangWatchdog watchdog;
     private final Keys keys;
     private final String self;
     private final boolean isMain;
@@ -102,7 +102,7 @@ public final class Agent implements AutoCloseable {
         boolean available(long period) throws IOException, BadInputException, NodeException;
     }
 
-    public Agent(Config config, Etcd etcd, NodeAdapter node, Watchdog watchdog, Keys keys) throws BadInputException {
+    public Agent(Config config, Etcd etcd, NodeAdapter node, HangWatchdog watchdog, Keys keys) throws BadInputException {
         this.config = config;
         this.cs = config.coordination();
         this.etcd = etcd;

@@ -57,7 +57,7 @@ public final class CoordinationCommands {
         protected int execute(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
             NodeAdapter node = NodeAdapters.create(c);
-            Watchdog wd = Watchdog.create(c.coordination().watchdog());
+            HangWatchdog wd = HangWatchdog.create(c.coordination().watchdog());
             Agent agent = new Agent(c, Coordination.etcd(c), node, wd, Agent.storeKeys(c, node));
             CountDownLatch done = new CountDownLatch(1);
             Thread main = Thread.currentThread();

@@ -6,7 +6,7 @@ import dev.understudy.config.Config;
 import dev.understudy.coordination.Agent;
 import dev.understudy.coordination.Coordination;
 import dev.understudy.coordination.Etcd;
-import dev.understudy.coordination.Watchdog;
+import dev.understudy.coordination.HangWatchdog;
 import dev.understudy.node.NodeAdapter;
 import dev.understudy.node.NodeAdapters;
 import dev.understudy.simnet.chain.Chain;
@@ -133,7 +133,7 @@ public final class AgentLab implements AutoCloseable {
     public Running start(Path configFile) throws Exception {
         Config c = Config.load(configFile);
         NodeAdapter node = NodeAdapters.create(c);
-        Agent a = new Agent(c, Coordination.etcd(c), node, new Watchdog.None(), Agent.storeKeys(c, node));
+        Agent a = new Agent(c, Coordination.etcd(c), node, new HangWatchdog.None(), Agent.storeKeys(c, node));
         Thread t = new Thread(() -> {
             try {
                 a.run();

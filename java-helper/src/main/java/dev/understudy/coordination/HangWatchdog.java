@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * deadlocked, starved), the host is reset before the lease can pass to another host. Disarmed only after the
  * node has been deactivated.
  */
-public interface Watchdog extends AutoCloseable {
+public interface HangWatchdog extends AutoCloseable {
     void arm() throws IOException;
 
     void feed() throws IOException;
@@ -29,7 +29,7 @@ public interface Watchdog extends AutoCloseable {
         }
     }
 
-    static Watchdog create(CoordinationSettings.WatchdogSettings s) {
+    static HangWatchdog create(CoordinationSettings.WatchdogSettings s) {
         return switch (s.driver()) {
             case "device" -> new Device(s.path());
             case "file" -> new EmulatedFile(s.path(), s.timeout().toMillis());
@@ -38,7 +38,7 @@ public interface Watchdog extends AutoCloseable {
     }
 
     /** No watchdog: a hung agent is then caught only by the standby's chain evidence check. */
-    final class None implements Watchdog {
+    final class None implements HangWatchdog {
         @Override
         public void arm() {
         }
@@ -62,7 +62,7 @@ public interface Watchdog extends AutoCloseable {
      * closing it disarms it (unless the driver was loaded with nowayout). Its timeout is the driver's
      * (softdog's soft_margin, set by the role); timeout_ms in the config must match it.
      */
-    final class Device implements Watchdog {
+    final class Device implements HangWatchdog {
         private final Path path;
         private FileOutputStream out;
 
@@ -105,7 +105,7 @@ public interface Watchdog extends AutoCloseable {
      * The lab's watchdog: the state file {@code armed TIMEOUT_MS SEQ} is rewritten on every feed; the lab's
      * emulator, outside the host, resets the host when an armed file is not rewritten within the timeout.
      */
-    final class EmulatedFile implements Watchdog {
+    final class EmulatedFile implements HangWatchdog {
         private final Path path;
         private final long timeoutMs;
         private long seq;

@@ -16,14 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The watchdog drivers write what their readers expect. The device driver is exercised on a plain file standing
  * in for /dev/watchdog: a test must never open a real watchdog device (it would reset the machine).
  */
-class WatchdogTest {
+class HangWatchdogTest {
     @TempDir
     Path dir;
 
     @Test
     void theLabDriverRewritesItsStateOnEveryFeedAndDisarmsWithAMagicClose() throws Exception {
         Path state = dir.resolve("state");
-        Watchdog w = Watchdog.create(new CoordinationSettings.WatchdogSettings("file", state, Duration.ofMillis(700)));
+        HangWatchdog w = HangWatchdog.create(new CoordinationSettings.WatchdogSettings("file", state, Duration.ofMillis(700)));
         assertFalse(w.armed());
         w.arm();
         assertTrue(w.armed());
@@ -44,7 +44,7 @@ class WatchdogTest {
     void theDeviceDriverFeedsWithAByteAndClosesWithV() throws Exception {
         Path fake = dir.resolve("watchdog0");
         Files.createFile(fake);
-        Watchdog w = new Watchdog.Device(fake);
+        HangWatchdog w = new HangWatchdog.Device(fake);
         w.arm();
         w.feed();
         w.feed();
@@ -55,7 +55,7 @@ class WatchdogTest {
 
     @Test
     void noneDoesNothing() throws Exception {
-        Watchdog w = Watchdog.create(new CoordinationSettings.WatchdogSettings("none", null, Duration.ZERO));
+        HangWatchdog w = HangWatchdog.create(new CoordinationSettings.WatchdogSettings("none", null, Duration.ZERO));
         w.arm();
         w.feed();
         assertFalse(w.armed());
