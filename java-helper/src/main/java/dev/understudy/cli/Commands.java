@@ -15,6 +15,8 @@ final class Commands {
         all.addAll(dev.understudy.transfer.SyncCommands.all());
         all.addAll(dev.understudy.identity.RotateKeysCommands.all());
         all.addAll(dev.understudy.coordination.CoordinationCommands.all());
+        all.add(new dev.understudy.watchdog.WatchdogCommand());
+        all.add(new dev.understudy.alert.AlertTestCommand());
         all.add(new SelfTestCommand());
         return all;
     }

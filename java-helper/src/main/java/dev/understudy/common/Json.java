@@ -42,6 +42,25 @@ public final class Json {
         }
     }
 
+    /**
+     * A state file the program keeps for itself: null when absent; when damaged, it is moved aside (its name
+     * plus {@code .corrupt-MILLIS}, kept for the operator), the error is logged, and null is returned, so a
+     * damaged memory costs a repeated notification, never a process that stops working.
+     */
+    public static ObjectNode readStateOrSetAside(java.nio.file.Path file, org.apache.logging.log4j.Logger log) throws IOException {
+        if (!java.nio.file.Files.exists(file)) {
+            return null;
+        }
+        try {
+            return parseObject(java.nio.file.Files.readAllBytes(file), file.toString());
+        } catch (BadInputException e) {
+            java.nio.file.Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + System.currentTimeMillis());
+            java.nio.file.Files.move(file, aside);
+            log.error("{}; moved it to {} and starting from an empty state", e.getMessage(), aside);
+            return null;
+        }
+    }
+
     public static byte[] bytes(JsonNode n) {
         try {
             return MAPPER.writeValueAsBytes(n);

@@ -3,7 +3,9 @@ package dev.understudy.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.understudy.alert.AlertSettings;
 import dev.understudy.cli.BadInputException;
+import dev.understudy.watchdog.WatchdogSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,9 +32,12 @@ public final class Config {
     private final Section node;
     private final SyncSettings sync;
     private final CoordinationSettings coordination;
+    private final WatchdogSettings watchdog;
+    private final AlertSettings alerts;
 
     private Config(Path source, String validator, String host, Path stateDir, Path identityDir,
-            Map<String, HostEntry> hosts, Section node, SyncSettings sync, CoordinationSettings coordination) {
+            Map<String, HostEntry> hosts, Section node, SyncSettings sync, CoordinationSettings coordination,
+            WatchdogSettings watchdog, AlertSettings alerts) {
         this.source = source;
         this.validator = validator;
         this.host = host;
@@ -42,6 +47,8 @@ public final class Config {
         this.node = node;
         this.sync = sync;
         this.coordination = coordination;
+        this.watchdog = watchdog;
+        this.alerts = alerts;
     }
 
     public static Config load(Path file) throws BadInputException, IOException {
@@ -93,8 +100,12 @@ public final class Config {
         SyncSettings sync = SyncSettings.parse(root.optionalSection("sync"));
         CoordinationSettings coordination = root.has("coordination")
                 ? CoordinationSettings.parse(root.section("coordination")) : null;
+        WatchdogSettings watchdog = root.has("watchdog")
+                ? WatchdogSettings.parse(root.section("watchdog")) : null;
+        AlertSettings alerts = root.has("alerts")
+                ? AlertSettings.parse(root.section("alerts")) : null;
         root.done();
-        return new Config(file, validator, host, stateDir, identityDir, hosts, node, sync, coordination);
+        return new Config(file, validator, host, stateDir, identityDir, hosts, node, sync, coordination, watchdog, alerts);
     }
 
     public Path source() {
@@ -159,6 +170,23 @@ public final class Config {
             throw new BadInputException(source + ": coordination: is required here (the etcd endpoints and the lease timing)");
         }
         return coordination;
+    }
+
+    /** The monitor's watchdog settings; an error naming the file when the section is missing. */
+    public WatchdogSettings watchdog() throws BadInputException {
+        if (watchdog == null) {
+            throw new BadInputException(source + ": watchdog: is required here (the monitor's checks)");
+        }
+        return watchdog;
+    }
+
+    public boolean hasWatchdog() {
+        return watchdog != null;
+    }
+
+    /** The alert channels and limits; null when none are configured (alerts then go to the log only). */
+    public AlertSettings alerts() {
+        return alerts;
     }
 
     /** The configured main host's name. */

@@ -32,6 +32,10 @@ public final class ConfigCheckCommand extends BaseCommand {
         if (c.hasNode()) {
             NodeAdapters.create(c);
         }
+        if (c.alerts() != null) {
+            // every channel's keys, and each secret it names present in the secrets file
+            c.alerts().channels("understudy://" + c.host());
+        }
         if (c.self().role() != HostEntry.Role.MONITOR && !c.hasNode()) {
             throw new dev.understudy.cli.BadInputException(f + ": node: is required on a " + c.self().role().text() + " host");
         }

@@ -2,6 +2,9 @@ package dev.understudy.coordination;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.alert.Alert;
+import dev.understudy.alert.AlertName;
+import dev.understudy.alert.Dispatcher;
 import dev.understudy.bundle.Bundle;
 import dev.understudy.bundle.BundleStore;
 import dev.understudy.cli.BadInputException;
@@ -20,11 +23,14 @@ import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
 import dev.understudy.node.PeriodKeys;
 import dev.understudy.transfer.Push;
+import dev.understudy.watchdog.WatchdogSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -102,7 +108,18 @@ public final class Agent implements AutoCloseable {
         boolean available(long period) throws IOException, BadInputException, NodeException;
     }
 
+    private final Dispatcher alerts;
+    private long nextWatchdogCheckNanos;
+    private volatile List<Alert> conditions = List.of();
+
     public Agent(Config config, Etcd etcd, NodeAdapter node, HangWatchdog watchdog, Keys keys) throws BadInputException {
+        this(config, etcd, node, watchdog, keys, null);
+    }
+
+    /** With a dispatcher, the agent raises WATCHDOG_STALE and ELECTION_DUTY_OFF itself. */
+    public Agent(Config config, Etcd etcd, NodeAdapter node, HangWatchdog watchdog, Keys keys, Dispatcher alerts)
+            throws BadInputException {
+        this.alerts = alerts;
         this.config = config;
         this.cs = config.coordination();
         this.etcd = etcd;
@@ -695,6 +712,9 @@ public final class Agent implements AutoCloseable {
             if (!cs.electionDuty() && !isMain) {
                 LOG.warn("{}election duty is off: unless the main returns, the validator leaves the set after period {}", tag,
                         st.currentPeriod());
+                alert(List.of(Alert.of(AlertName.ELECTION_DUTY_OFF,
+                        config.validator(), self + " epoch " + epoch, self + " holds the signing role with election duty off;"
+                        + " the validator leaves the set after period " + st.currentPeriod())));
             }
             synchronized (roleLock) {
                 if (!holder || generation != gen) {
@@ -723,7 +743,8 @@ public final class Agent implements AutoCloseable {
                 .put("absentObservedAtMs", absentSinceNanos < 0 ? acquiredMs : absentSinceMs)
                 .put("acquiredAtMs", acquiredMs).put("activatedAtMs", System.currentTimeMillis());
         if (lastEvidence != null) {
-            report.put("previousLastVoteRound", lastEvidence.lastVoteRound());
+            report.put("previousLastVoteRound", lastEvidence.lastVoteRound()).put("acquiredAtRound", lastEvidence.chainRound())
+                    .put("roundMs", lastEvidence.roundMs());
         }
         LOG.warn("{}node activated (epoch {}); it signs from the next round", tag, epoch);
     }
@@ -797,6 +818,50 @@ public final class Agent implements AutoCloseable {
 
     // ---------------------------------------------------------------- status, role file, push
 
+    /** Sends events (ELECTION_DUTY_OFF) with the conditions active now, so an event never resolves a condition. */
+    private void alert(List<Alert> events) {
+        if (alerts == null) {
+            return;
+        }
+        List<Alert> active = new ArrayList<>(conditions);
+        active.addAll(events);
+        try {
+            synchronized (alerts) {
+                alerts.process(active, Instant.now());
+            }
+        } catch (IOException | RuntimeException e) {
+            error("alerting: " + e.getMessage());
+        }
+    }
+
+    /** The holder notices a monitor whose watchdog stopped checking (its heartbeat in etcd went stale). */
+    private void checkWatchdogHeartbeat() {
+        long now = System.nanoTime();
+        if (now < nextWatchdogCheckNanos || !config.hasWatchdog() || alerts == null) {
+            return;
+        }
+        nextWatchdogCheckNanos = now + Duration.ofSeconds(10).toNanos();
+        List<Alert> active = new ArrayList<>();
+        if (holder) {
+            try {
+                WatchdogSettings w = config.watchdog();
+                Optional<Etcd.KeyValue> hb = etcd.get(key("watchdog"), cs.requestTimeout());
+                long age = hb.isEmpty() ? Long.MAX_VALUE
+                        : System.currentTimeMillis() - Json.parseObject(hb.get().value().getBytes(), "watchdog heartbeat").path("atMs").asLong();
+                if (age > w.heartbeatStale().toMillis()) {
+                    active.add(Alert.of(AlertName.WATCHDOG_STALE, config.validator(), "",
+                            hb.isEmpty() ? "the monitor's watchdog has never checked in" : "the monitor's watchdog last checked "
+                                    + age / 1000 + " s ago (stale after " + w.heartbeatStale().toSeconds() + " s)").with("noticed by", self));
+                }
+            } catch (EtcdException | BadInputException e) {
+                // etcd unreachable: not the watchdog's fault, and the holder fences on its own
+                return;
+            }
+        }
+        conditions = List.copyOf(active);
+        alert(List.of());
+    }
+
     private void writeRole() throws IOException {
         new LocalRole(true, holder, holder ? epoch : 0, Instant.now().toString()).write(config.stateDir());
     }
@@ -821,9 +886,17 @@ public final class Agent implements AutoCloseable {
             k.put("current", keys.available(st.currentPeriod()));
             k.put("next", keys.available(st.nextPeriod()));
             s.put("inCurrentSet", node.evidence(cs.takeoverRounds()).inCurrentSet());
+            BundleStore store = new BundleStore(config.stateDir(), config.sync().keepBundles());
+            List<ObjectNode> q = store.quarantined();
+            ObjectNode b = s.putObject("bundles");
+            b.put("quarantined", q.size());
+            if (!q.isEmpty()) {
+                b.set("lastRejection", q.get(q.size() - 1));
+            }
         } catch (NodeException | IOException | BadInputException e) {
             s.put("nodeError", e.getMessage());
         }
+        checkWatchdogHeartbeat();
         try {
             Duration rt = cs.requestTimeout();
             if (statusLease == 0 || etcd.keepAlive(statusLease, rt) <= 0) {

@@ -58,7 +58,8 @@ public final class CoordinationCommands {
             Config c = Config.load(o.configPath());
             NodeAdapter node = NodeAdapters.create(c);
             HangWatchdog wd = HangWatchdog.create(c.coordination().watchdog());
-            Agent agent = new Agent(c, Coordination.etcd(c), node, wd, Agent.storeKeys(c, node));
+            Agent agent = new Agent(c, Coordination.etcd(c), node, wd, Agent.storeKeys(c, node),
+                    dev.understudy.alert.Alerting.dispatcher(c, "agent-alerts.json"));
             CountDownLatch done = new CountDownLatch(1);
             Thread main = Thread.currentThread();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

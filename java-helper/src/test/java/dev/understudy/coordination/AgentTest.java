@@ -9,6 +9,7 @@ import dev.understudy.common.Json;
 import dev.understudy.identity.IdentityStore;
 import dev.understudy.testing.AgentLab;
 import dev.understudy.testing.Cli;
+import dev.understudy.testing.Wait;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
@@ -54,14 +55,7 @@ class AgentTest {
     }
 
     static void waitFor(String what, long ms, BooleanSupplier c) throws InterruptedException {
-        long end = System.currentTimeMillis() + ms;
-        while (System.currentTimeMillis() < end) {
-            if (c.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out after " + ms + " ms waiting for " + what);
+        Wait.until(what, ms, c);
     }
 
     JsonNode mainNode() {

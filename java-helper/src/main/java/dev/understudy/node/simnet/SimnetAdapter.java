@@ -124,23 +124,30 @@ public final class SimnetAdapter implements NodeAdapter {
 
     @Override
     public Evidence evidence(int rounds) throws NodeException {
+        String name = URLEncoder.encode(validator, StandardCharsets.UTF_8);
         try {
             JsonNode st = chain.get("/status");
-            JsonNode v = chain.get("/validators/" + URLEncoder.encode(validator, StandardCharsets.UTF_8));
-            long round = need(st, "round", chain.base() + "/status");
+            String ssrc = chain.base() + "/status";
+            long round = need(st, "round", ssrc);
+            long roundMs = need(st, "roundMs", ssrc);
+            JsonNode v = chain.get("/validators/" + name);
             String src = chain.base() + "/validators/" + validator;
             long lastVote = need(v, "lastVoteRound", src);
             long lastSigned = need(v, "lastSignedRound", src);
-            JsonNode inSet = v.get("inCurrentSet");
-            if (inSet == null || !inSet.isBoolean()) {
-                throw NodeException.badOutput(src + ": field 'inCurrentSet' missing or not true/false");
+            boolean inSet = flag(v, "inCurrentSet", src);
+            boolean nextBid = v.path("bids").has(String.valueOf(need(st, "period", ssrc) + 1));
+            boolean inNext = flag(v, "inNextSet", src) || nextBid;
+            JsonNode w = chain.get("/validators/" + name + "/summary?from=" + Math.max(0, round - rounds));
+            JsonNode signers = w.get("signerInstances");
+            if (signers == null || !signers.isArray()) {
+                throw NodeException.badOutput(src + "/summary: field 'signerInstances' missing or not a list");
             }
-            return new Evidence(lastVote >= round - rounds, lastVote, lastSigned, round, rounds, inSet.asBoolean());
+            return new Evidence(lastVote >= round - rounds, lastVote, lastSigned, round, rounds, inSet, inNext, signers.size(),
+                    need(w, "doubleSigns", src + "/summary"), roundMs);
         } catch (HttpJson.HttpStatusException e) {
             if (e.status() == 404) {
                 // the chain has never heard of the validator: nobody signs for it, it is in no set
-                long round = chainRound();
-                return new Evidence(false, -1, -1, round, rounds, false);
+                return new Evidence(false, -1, -1, chainRound(), rounds, false, false, 0, 0, 0);
             }
             throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
         } catch (IOException e) {

@@ -1,0 +1,183 @@
+package dev.understudy.watchdog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.alert.Alert;
+import dev.understudy.alert.AlertName;
+import dev.understudy.node.Evidence;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The watchdog's judgement: from one {@link Observation} and what it remembers, the alerts active now, the
+ * memory for the next check, and whether to ask the holder to step down. Pure: no I/O, so every condition is
+ * tested directly (RulesTest).
+ */
+public final class Rules {
+    private Rules() {
+    }
+
+    /** The verdict of one check. {@code demoteReason} is null unless the holder should be asked to step down. */
+    public record Verdict(List<Alert> alerts, String demoteReason) {
+    }
+
+    public static Verdict evaluate(Observation o, WatchState s, WatchdogSettings cfg) {
+        List<Alert> out = new ArrayList<>();
+        String v = o.validator();
+        long stale = cfg.statusStale().toMillis();
+        Evidence ev = o.evidence();
+
+        if (!o.etcdReachable()) {
+            out.add(Alert.of(AlertName.ETCD_DEGRADED, v, "", "no etcd member answers (or there is no quorum): no host can take or renew the signing role")
+                    .severity("critical").with("error", o.etcdError()));
+        } else if (o.etcdAnswering() < o.etcdMembers()) {
+            out.add(Alert.of(AlertName.ETCD_DEGRADED, v, "", o.etcdAnswering() + " of " + o.etcdMembers() + " etcd members answer"));
+        }
+
+        Set<String> signingHosts = new HashSet<>();
+        for (Observation.HostView h : o.hosts()) {
+            if (h.fresh(stale) && h.flag("signing")) {
+                signingHosts.add(h.host());
+            }
+        }
+        if (ev != null) {
+            if (ev.inCurrentSet() && !ev.signedRecently()) {
+                out.add(Alert.of(AlertName.NO_SIGNER, v, "", "the validator is in the current set and no vote reached the chain for "
+                        + ev.windowRounds() + " rounds (last vote at round " + ev.lastVoteRound() + ", chain at " + ev.chainRound() + ")")
+                        .with("holder", o.holder() == null ? "none" : o.holder()));
+            }
+            if (ev.recentSigners() > 1 || ev.recentDoubleSigns() > 0) {
+                out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", ev.recentSigners() + " signer instances voted with the validator key in the"
+                        + " last " + ev.windowRounds() + " rounds; " + ev.recentDoubleSigns() + " double sign(s) recorded")
+                        .with("signing hosts (their own view)", String.join(", ", signingHosts)));
+            }
+        }
+        if (signingHosts.size() > 1) {
+            out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", "hosts " + String.join(", ", signingHosts) + " each report their node signing"));
+        }
+        if (ev != null && ev.inCurrentSet()) {
+            Observation.HostView main = o.host(o.mainHost());
+            boolean mainSigns = main != null && main.fresh(stale) && main.flag("signing") && o.mainHost().equals(o.holder());
+            if (!mainSigns) {
+                out.add(Alert.of(AlertName.MAIN_NOT_SIGNING, v, o.mainHost(), o.mainHost() + " is not the host signing for " + v
+                        + " (holder: " + (o.holder() == null ? "none" : o.holder()) + ")"));
+            }
+        }
+
+        if (o.etcdReachable() && o.holder() == null && s.lastHolder != null && (ev == null || ev.inCurrentSet())) {
+            out.add(Alert.of(AlertName.FAILOVER_STARTED, v, s.lastHolder, s.lastHolder + " no longer holds the signing role"
+                    + " (epoch " + s.lastEpoch + ") and no host holds it yet"));
+        }
+        JsonNode r = o.lastReport();
+        if (r != null && r.path("epoch").asLong() > s.reportEpoch && s.reportEpoch >= 0 && "failover".equals(r.path("kind").asText())) {
+            out.add(completed(v, r));
+        }
+
+        for (Observation.HostView h : o.hosts()) {
+            if (h.host().equals(o.holder())) {
+                continue;
+            }
+            List<String> problems = new ArrayList<>();
+            if (!h.fresh(stale)) {
+                problems.add(h.status() == null ? "its agent publishes no status" : "its agent has been silent for " + h.statusAgeMs() / 1000 + " s");
+            } else {
+                if (!h.flag("synced")) {
+                    problems.add("its node is out of sync (" + h.status().path("lagRounds").asText("?") + " rounds behind)");
+                }
+                if (h.status().has("nodeError")) {
+                    problems.add("its node does not answer: " + h.status().path("nodeError").asText());
+                }
+                if (h.flag("cooldown")) {
+                    problems.add("it is cooling down after giving the role up");
+                }
+            }
+            if (!h.sshUp()) {
+                problems.add("unreachable over SSH (" + h.sshError() + ")");
+            }
+            if (!problems.isEmpty()) {
+                out.add(Alert.of(AlertName.BACKUP_UNHEALTHY, v, h.host(), h.host() + " could not take over now: " + String.join("; ", problems)));
+            }
+            if (h.fresh(stale) && ev != null) {
+                keys(out, s, o, h, "current", ev.inCurrentSet(), cfg);
+                keys(out, s, o, h, "next", ev.inNextSet(), cfg);
+            }
+            long q = h.status() == null ? -1 : h.status().path("bundles").path("quarantined").asLong(-1);
+            Long before = s.quarantined.get(h.host());
+            if (q >= 0 && before != null && q > before) {
+                JsonNode last = h.status().path("bundles").path("lastRejection");
+                out.add(Alert.of(AlertName.BUNDLE_REJECTED, v, h.host() + "#" + q, h.host() + " refused a key bundle: "
+                        + last.path("reason").asText("?") + " — " + last.path("message").asText("")));
+            }
+        }
+
+        String demote = null;
+        if (o.holder() != null && ev != null && ev.inCurrentSet() && o.epoch() != s.demotedEpoch) {
+            Observation.HostView holder = o.host(o.holder());
+            // a holder that is new since the last check is not judged yet; after that, count from the last vote
+            boolean newHolder = s.lastEpoch != o.epoch();
+            long silent = newHolder ? 0 : ev.chainRound() - ev.lastVoteRound();
+            if (holder != null && holder.fresh(stale) && silent >= cfg.demoteAfterRounds()) {
+                demote = o.holder() + " holds the role (epoch " + o.epoch() + ") but the chain saw no vote for " + silent + " rounds";
+            }
+        }
+        return new Verdict(out, demote);
+    }
+
+    private static void keys(List<Alert> out, WatchState s, Observation o, Observation.HostView h, String which, boolean needed,
+            WatchdogSettings cfg) {
+        String k = h.host() + "|" + which;
+        boolean missing = needed && !h.status().path("keys").path(which).asBoolean(false);
+        if (!missing) {
+            s.keysMissingSinceMs.remove(k);
+            return;
+        }
+        long since = s.keysMissingSinceMs.computeIfAbsent(k, x -> o.at().toEpochMilli());
+        if (o.at().toEpochMilli() - since >= cfg.keysGrace().toMillis()) {
+            long period = h.status().path(which.equals("current") ? "currentPeriod" : "nextPeriod").asLong(-1);
+            out.add(Alert.of(AlertName.KEYS_MISSING_FOR_PERIOD, o.validator(), h.host() + "#" + which,
+                    h.host() + " holds no verified keys for the " + which + " period " + period + " (missing for "
+                            + (o.at().toEpochMilli() - since) / 1000 + " s)").with("period", period));
+        }
+    }
+
+    static Alert completed(String v, JsonNode r) {
+        Alert a = Alert.of(AlertName.FAILOVER_COMPLETED, v, "epoch " + r.path("epoch").asLong(), r.path("host").asText()
+                + " took the signing role from " + r.path("previousHolder").asText("?") + " (epoch " + r.path("epoch").asLong() + ")");
+        long roundMs = r.path("roundMs").asLong(0);
+        long prevVote = r.path("previousLastVoteRound").asLong(-1);
+        long acquiredRound = r.path("acquiredAtRound").asLong(-1);
+        if (prevVote >= 0 && acquiredRound >= 0) {
+            a = a.with("detection", (acquiredRound - prevVote) + " rounds" + (roundMs > 0 ? " (" + (acquiredRound - prevVote) * roundMs / 1000.0 + " s)" : ""));
+        }
+        if (r.has("firstSignedObservedAtMs")) {
+            a = a.with("time to first signature", (r.path("firstSignedObservedAtMs").asLong() - r.path("acquiredAtMs").asLong()) + " ms");
+        }
+        if (r.has("roundsLost")) {
+            a = a.with("rounds lost", r.path("roundsLost").asLong());
+        }
+        return a;
+    }
+
+    /** What the next check remembers from this one. */
+    public static void remember(Observation o, WatchState s, String demoted) {
+        if (o.etcdReachable()) {
+            s.lastHolder = o.holder();
+            s.lastEpoch = o.holder() == null ? s.lastEpoch : o.epoch();
+            if (o.lastReport() != null) {
+                s.reportEpoch = Math.max(s.reportEpoch, o.lastReport().path("epoch").asLong());
+            } else if (s.reportEpoch < 0) {
+                s.reportEpoch = 0;
+            }
+        }
+        for (Observation.HostView h : o.hosts()) {
+            long q = h.status() == null ? -1 : h.status().path("bundles").path("quarantined").asLong(-1);
+            if (q >= 0) {
+                s.quarantined.put(h.host(), q);
+            }
+        }
+        if (demoted != null) {
+            s.demotedEpoch = o.epoch();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.understudy.watchdog;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** What the watchdog remembers between checks ({@code STATE/watchdog.json}). */
+public final class WatchState {
+    String lastHolder;
+    long lastEpoch;
+    long reportEpoch = -1;
+    long demotedEpoch;
+    final Map<String, Long> quarantined = new TreeMap<>();
+    final Map<String, Long> keysMissingSinceMs = new TreeMap<>();
+
+    public static WatchState read(Path file) throws IOException {
+        WatchState w = new WatchState();
+        ObjectNode n = Json.readStateOrSetAside(file, org.apache.logging.log4j.LogManager.getLogger(WatchState.class));
+        if (n == null) {
+            return w;
+        }
+        w.lastHolder = n.path("lastHolder").isNull() ? null : n.path("lastHolder").asText(null);
+        w.lastEpoch = n.path("lastEpoch").asLong();
+        w.reportEpoch = n.path("reportEpoch").asLong(-1);
+        w.demotedEpoch = n.path("demotedEpoch").asLong();
+        n.path("quarantined").fields().forEachRemaining(e -> w.quarantined.put(e.getKey(), e.getValue().asLong()));
+        n.path("keysMissingSinceMs").fields().forEachRemaining(e -> w.keysMissingSinceMs.put(e.getKey(), e.getValue().asLong()));
+        return w;
+    }
+
+    public void write(Path file) throws IOException {
+        ObjectNode n = Json.object();
+        n.put("lastHolder", lastHolder).put("lastEpoch", lastEpoch).put("reportEpoch", reportEpoch).put("demotedEpoch", demotedEpoch);
+        ObjectNode q = n.putObject("quarantined");
+        quarantined.forEach(q::put);
+        ObjectNode k = n.putObject("keysMissingSinceMs");
+        keysMissingSinceMs.forEach(k::put);
+        AtomicFiles.write(file, Json.pretty(n));
+    }
+}

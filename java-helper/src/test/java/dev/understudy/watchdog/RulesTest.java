@@ -1,0 +1,171 @@
+package dev.understudy.watchdog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.alert.Alert;
+import dev.understudy.alert.AlertName;
+import dev.understudy.common.Json;
+import dev.understudy.config.HostEntry;
+import dev.understudy.node.Evidence;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Every alert condition of the watchdog, from observations built by hand: healthy is quiet, each fault speaks. */
+class RulesTest {
+    static final WatchdogSettings CFG = new WatchdogSettings(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), 22,
+            Duration.ofSeconds(1), Path.of("/tmp/x.prom"), 20, Duration.ofSeconds(180), 3);
+    static final Instant NOW = Instant.parse("2026-11-21T12:00:00Z");
+
+    static ObjectNode status(String role, boolean synced, boolean signing, boolean keysCur, boolean keysNext) {
+        ObjectNode s = Json.object();
+        s.put("role", role).put("synced", synced).put("signing", signing).put("validation", signing).put("lagRounds", synced ? 0 : 9)
+                .put("currentPeriod", 5).put("nextPeriod", 6).put("updatedAtMs", NOW.toEpochMilli() - 1000);
+        s.putObject("keys").put("current", keysCur).put("next", keysNext);
+        s.putObject("bundles").put("quarantined", 0);
+        return s;
+    }
+
+    static Evidence chain(boolean signed, int signers, boolean inNext) {
+        return new Evidence(signed, signed ? 99 : 90, signed ? 99 : 90, 100, 3, true, inNext, signers, 0, 1000);
+    }
+
+    static Observation obs(String holder, Evidence ev, ObjectNode main, ObjectNode backup) {
+        List<Observation.HostView> hosts = new ArrayList<>();
+        hosts.add(new Observation.HostView("m", HostEntry.Role.MAIN, main, main == null ? Long.MAX_VALUE : 1000, true, null));
+        hosts.add(new Observation.HostView("b", HostEntry.Role.BACKUP, backup, backup == null ? Long.MAX_VALUE : 1000, true, null));
+        return new Observation(NOW, "v", "m", true, 3, 3, null, holder, holder == null ? 0 : 42, holder == null ? -1 : 2, hosts, ev, null, null);
+    }
+
+    static Observation healthy() {
+        return obs("m", chain(true, 1, false), status("holder", true, true, true, false), status("standby", true, false, true, false));
+    }
+
+    static WatchState state() {
+        WatchState s = new WatchState();
+        s.lastHolder = "m";
+        s.lastEpoch = 42;
+        s.reportEpoch = 0;
+        return s;
+    }
+
+    static List<String> names(Rules.Verdict v) {
+        return v.alerts().stream().map(a -> a.name().name() + (a.subject().isEmpty() ? "" : ":" + a.subject())).sorted().collect(Collectors.toList());
+    }
+
+    @Test
+    void aHealthyDeploymentIsQuiet() {
+        Rules.Verdict v = Rules.evaluate(healthy(), state(), CFG);
+        assertEquals(List.of(), names(v));
+        assertNull(v.demoteReason());
+    }
+
+    @Test
+    void etcdDegradedIsAWarningAndNoQuorumIsCritical() {
+        Observation o = healthy();
+        Observation partial = new Observation(NOW, "v", "m", true, 3, 2, null, "m", 42, 2, o.hosts(), o.evidence(), null, null);
+        assertEquals(List.of("ETCD_DEGRADED"), names(Rules.evaluate(partial, state(), CFG)));
+        Observation none = new Observation(NOW, "v", "m", false, 0, 0, "timeout", null, 0, -1, o.hosts(), o.evidence(), null, null);
+        Alert a = Rules.evaluate(none, state(), CFG).alerts().stream().filter(x -> x.name() == AlertName.ETCD_DEGRADED).findFirst().orElseThrow();
+        assertEquals("critical", a.severity());
+    }
+
+    @Test
+    void nobodySigningIsNoSignerAndMainNotSigning() {
+        Observation o = obs(null, chain(false, 0, false), status("standby", true, false, true, false), status("standby", true, false, true, false));
+        assertEquals(List.of("FAILOVER_STARTED:m", "MAIN_NOT_SIGNING:m", "NO_SIGNER"), names(Rules.evaluate(o, state(), CFG)));
+    }
+
+    @Test
+    void twoSignersFromTheChainOrFromTheHostsOwnReports() {
+        Observation chainSees = obs("m", chain(true, 2, false), status("holder", true, true, true, false), status("standby", true, false, true, false));
+        assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(chainSees, state(), CFG)));
+        Observation hostsSay = obs("m", chain(true, 1, false), status("holder", true, true, true, false), status("standby", true, true, true, false));
+        assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(hostsSay, state(), CFG)));
+    }
+
+    @Test
+    void afterAFailoverTheMainIsNotSigningAndTheReportCarriesTheDurations() {
+        ObjectNode report = Json.object();
+        report.put("epoch", 77).put("kind", "failover").put("host", "b").put("previousHolder", "m").put("previousLastVoteRound", 90)
+                .put("acquiredAtRound", 94).put("roundMs", 1000).put("acquiredAtMs", 1000).put("firstSignedObservedAtMs", 2300).put("roundsLost", 4);
+        Observation o = new Observation(NOW, "v", "m", true, 3, 3, null, "b", 77, 2,
+                obs("b", chain(true, 1, false), null, status("holder", true, true, true, false)).hosts(), chain(true, 1, false), null, report);
+        Rules.Verdict v = Rules.evaluate(o, state(), CFG);
+        // the main, now the standby, is down: it could not take the role back either
+        assertEquals(List.of("BACKUP_UNHEALTHY:m", "FAILOVER_COMPLETED:epoch 77", "MAIN_NOT_SIGNING:m"), names(v));
+        Alert done = v.alerts().stream().filter(a -> a.name() == AlertName.FAILOVER_COMPLETED).findFirst().orElseThrow();
+        assertEquals("4 rounds (4.0 s)", done.details().get("detection"));
+        assertEquals("1300 ms", done.details().get("time to first signature"));
+        assertEquals("4", done.details().get("rounds lost"));
+        WatchState s = state();
+        Rules.remember(o, s, null);
+        assertTrue(names(Rules.evaluate(o, s, CFG)).stream().noneMatch(n -> n.startsWith("FAILOVER_COMPLETED")), "a report is reported once");
+    }
+
+    @Test
+    void aStandbyThatCannotTakeOverIsUnhealthyWithTheReason() {
+        Observation stale = obs("m", chain(true, 1, false), status("holder", true, true, true, false), null);
+        Alert a = Rules.evaluate(stale, state(), CFG).alerts().get(0);
+        assertEquals(AlertName.BACKUP_UNHEALTHY, a.name());
+        assertTrue(a.summary().contains("publishes no status"), a.summary());
+        Observation lagging = obs("m", chain(true, 1, false), status("holder", true, true, true, false), status("standby", false, false, true, false));
+        assertTrue(Rules.evaluate(lagging, state(), CFG).alerts().get(0).summary().contains("out of sync (9 rounds behind)"));
+        Observation o = healthy();
+        List<Observation.HostView> hosts = List.of(o.hosts().get(0), new Observation.HostView("b", HostEntry.Role.BACKUP,
+                o.hosts().get(1).status(), 1000, false, "10.0.0.2:22: Connection refused"));
+        Observation noSsh = new Observation(NOW, "v", "m", true, 3, 3, null, "m", 42, 2, hosts, o.evidence(), null, null);
+        assertTrue(Rules.evaluate(noSsh, state(), CFG).alerts().get(0).summary().contains("unreachable over SSH"));
+    }
+
+    @Test
+    void missingKeysForTheNextPeriodAlertAfterTheGraceAndBeforeThePeriodStarts() {
+        Observation o = obs("m", chain(true, 1, true), status("holder", true, true, true, true), status("standby", true, false, true, false));
+        WatchState s = state();
+        assertEquals(List.of(), names(Rules.evaluate(o, s, CFG)), "within the grace: a bundle may be on its way");
+        Observation later = new Observation(NOW.plusSeconds(31), o.validator(), o.mainHost(), true, 3, 3, null, "m", 42, 2, o.hosts(),
+                o.evidence(), null, null);
+        Rules.Verdict v = Rules.evaluate(later, s, CFG);
+        assertEquals(List.of("KEYS_MISSING_FOR_PERIOD:b#next"), names(v));
+        assertEquals("critical", v.alerts().get(0).severity());
+        assertTrue(v.alerts().get(0).summary().contains("next period 6"), v.alerts().get(0).summary());
+    }
+
+    @Test
+    void aRejectedBundleIsReportedOncePerRejection() {
+        WatchState s = state();
+        Observation o = healthy();
+        Rules.remember(o, s, null);
+        ObjectNode b = status("standby", true, false, true, false);
+        b.putObject("bundles").put("quarantined", 1).putObject("lastRejection").put("reason", "BAD_SIGNATURE").put("message", "altered");
+        Observation rejected = obs("m", chain(true, 1, false), status("holder", true, true, true, false), b);
+        Rules.Verdict v = Rules.evaluate(rejected, s, CFG);
+        assertEquals(List.of("BUNDLE_REJECTED:b#1"), names(v));
+        assertTrue(v.alerts().get(0).summary().contains("BAD_SIGNATURE"));
+        Rules.remember(rejected, s, null);
+        assertEquals(List.of(), names(Rules.evaluate(rejected, s, CFG)));
+    }
+
+    @Test
+    void aHolderThatIsAliveButNotHeardOnTheChainIsAskedToStepDown() {
+        Evidence silent = new Evidence(false, 70, 70, 100, 3, true, false, 0, 0, 1000);
+        Observation o = obs("m", silent, status("holder", true, true, true, false), status("standby", true, false, true, false));
+        Rules.Verdict v = Rules.evaluate(o, state(), CFG);
+        assertNotNull(v.demoteReason());
+        assertTrue(v.demoteReason().contains("no vote for 30 rounds"), v.demoteReason());
+        WatchState s = state();
+        Rules.remember(o, s, v.demoteReason());
+        assertNull(Rules.evaluate(o, s, CFG).demoteReason(), "one demote request per epoch");
+        WatchState fresh = state();
+        fresh.lastEpoch = 41;
+        assertNull(Rules.evaluate(o, fresh, CFG).demoteReason(), "a holder new since the last check is not judged yet");
+    }
+}
