@@ -95,6 +95,8 @@ public final class Agent implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> daemon(r, "agent-timer"));
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-push"));
     private final ExecutorService statusThread = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-status"));
+    /** Alerts go out on their own thread: a slow channel never delays the status, the lease or activation. */
+    private final ExecutorService alertThread = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-alerts"));
     private Future<?> statusRun;
     private Future<?> pushing;
     private volatile boolean stopping;
@@ -201,6 +203,7 @@ public final class Agent implements AutoCloseable {
         timers.shutdownNow();
         background.shutdownNow();
         statusThread.shutdownNow();
+        alertThread.shutdownNow();
     }
 
     /**
@@ -218,6 +221,7 @@ public final class Agent implements AutoCloseable {
         timers.shutdownNow();
         background.shutdownNow();
         statusThread.shutdownNow();
+        alertThread.shutdownNow();
         try {
             if (statusLease != 0) {
                 etcd.revoke(statusLease, cs.requestTimeout());
@@ -823,14 +827,18 @@ public final class Agent implements AutoCloseable {
         if (alerts == null) {
             return;
         }
-        List<Alert> active = new ArrayList<>(conditions);
-        active.addAll(events);
         try {
-            synchronized (alerts) {
-                alerts.process(active, Instant.now());
-            }
-        } catch (IOException | RuntimeException e) {
-            error("alerting: " + e.getMessage());
+            alertThread.execute(() -> {
+                List<Alert> active = new ArrayList<>(conditions);
+                active.addAll(events);
+                try {
+                    alerts.process(active, Instant.now());
+                } catch (IOException | RuntimeException e) {
+                    error("alerting: " + e.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
         }
     }
 
@@ -841,22 +849,36 @@ public final class Agent implements AutoCloseable {
             return;
         }
         nextWatchdogCheckNanos = now + Duration.ofSeconds(10).toNanos();
-        List<Alert> active = new ArrayList<>();
         if (holder) {
             try {
-                WatchdogSettings w = config.watchdog();
-                Optional<Etcd.KeyValue> hb = etcd.get(key("watchdog"), cs.requestTimeout());
-                long age = hb.isEmpty() ? Long.MAX_VALUE
-                        : System.currentTimeMillis() - Json.parseObject(hb.get().value().getBytes(), "watchdog heartbeat").path("atMs").asLong();
-                if (age > w.heartbeatStale().toMillis()) {
-                    active.add(Alert.of(AlertName.WATCHDOG_STALE, config.validator(), "",
-                            hb.isEmpty() ? "the monitor's watchdog has never checked in" : "the monitor's watchdog last checked "
-                                    + age / 1000 + " s ago (stale after " + w.heartbeatStale().toSeconds() + " s)").with("noticed by", self));
-                }
-            } catch (EtcdException | BadInputException e) {
-                // etcd unreachable: not the watchdog's fault, and the holder fences on its own
-                return;
+                alertThread.execute(this::watchdogHeartbeatAlert);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
             }
+        } else if (!conditions.isEmpty()) {
+            conditions = List.of();
+            alert(List.of());
+        }
+    }
+
+    private void watchdogHeartbeatAlert() {
+        List<Alert> active = new ArrayList<>();
+        try {
+            WatchdogSettings w = config.watchdog();
+            Optional<Etcd.KeyValue> hb = etcd.get(key("watchdog"), cs.requestTimeout());
+            // a watchdog that never checked in is judged from this agent's start, so a fresh deployment is not stale
+            long since = hb.isEmpty() ? java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()
+                    : Json.parseObject(hb.get().value().getBytes(java.nio.charset.StandardCharsets.UTF_8), key("watchdog")).path("atMs").asLong();
+            long age = System.currentTimeMillis() - since;
+            if (age > w.heartbeatStale().toMillis()) {
+                active.add(Alert.of(AlertName.WATCHDOG_STALE, config.validator(), "",
+                        hb.isEmpty() ? "the monitor's watchdog has not checked in since this agent started " + age / 1000 + " s ago"
+                                : "the monitor's watchdog last checked " + age / 1000 + " s ago (stale after "
+                                        + w.heartbeatStale().toSeconds() + " s)").with("noticed by", self));
+            }
+        } catch (EtcdException | BadInputException e) {
+            // etcd unreachable: not the watchdog's fault, and the holder fences on its own
+            return;
         }
         conditions = List.copyOf(active);
         alert(List.of());

@@ -36,7 +36,8 @@ public final class Metrics {
             }
             b.append('}');
         }
-        b.append(' ').append(value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value) : String.valueOf(value));
+        b.append(' ').append(value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value)
+                : java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString());
         samples.get(name).add(b.toString());
     }
 

@@ -53,15 +53,16 @@ public final class Rules {
                         .with("signing hosts (their own view)", String.join(", ", signingHosts)));
             }
         }
-        if (signingHosts.size() > 1) {
+        if (signingHosts.size() > 1 && out.stream().noneMatch(a -> a.name() == AlertName.TWO_SIGNERS)) {
             out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", "hosts " + String.join(", ", signingHosts) + " each report their node signing"));
         }
         if (ev != null && ev.inCurrentSet()) {
-            Observation.HostView main = o.host(o.mainHost());
-            boolean mainSigns = main != null && main.fresh(stale) && main.flag("signing") && o.mainHost().equals(o.holder());
+            // the chain's view: only the holder may sign, so a holding main whose key is heard on the chain signs
+            boolean mainSigns = o.mainHost().equals(o.holder()) && ev.signedRecently();
             if (!mainSigns) {
                 out.add(Alert.of(AlertName.MAIN_NOT_SIGNING, v, o.mainHost(), o.mainHost() + " is not the host signing for " + v
-                        + " (holder: " + (o.holder() == null ? "none" : o.holder()) + ")"));
+                        + " (holder: " + (o.holder() == null ? "none" : o.holder()) + (o.mainHost().equals(o.holder())
+                        ? "; no vote reached the chain for " + ev.windowRounds() + " rounds" : "") + ")"));
             }
         }
 
@@ -121,7 +122,30 @@ public final class Rules {
                 demote = o.holder() + " holds the role (epoch " + o.epoch() + ") but the chain saw no vote for " + silent + " rounds";
             }
         }
-        return new Verdict(out, demote);
+        return new Verdict(pending(out, s, o, cfg), demote);
+    }
+
+    /**
+     * Warnings must last {@code warning_pending_s} before they count (a status published late or a node lagging
+     * for a moment is not worth a page); critical alerts and events count at once.
+     */
+    static List<Alert> pending(List<Alert> all, WatchState s, Observation o, WatchdogSettings cfg) {
+        long now = o.at().toEpochMilli();
+        Set<String> seen = new HashSet<>();
+        List<Alert> out = new ArrayList<>();
+        for (Alert a : all) {
+            if (!"warning".equals(a.severity()) || a.name().event()) {
+                out.add(a);
+                continue;
+            }
+            seen.add(a.key());
+            long since = s.pendingSinceMs.computeIfAbsent(a.key(), k -> now);
+            if (now - since >= cfg.warningPending().toMillis()) {
+                out.add(a);
+            }
+        }
+        s.pendingSinceMs.keySet().retainAll(seen);
+        return out;
     }
 
     private static void keys(List<Alert> out, WatchState s, Observation o, Observation.HostView h, String which, boolean needed,

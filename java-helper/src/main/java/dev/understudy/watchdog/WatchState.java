@@ -16,6 +16,7 @@ public final class WatchState {
     long demotedEpoch;
     final Map<String, Long> quarantined = new TreeMap<>();
     final Map<String, Long> keysMissingSinceMs = new TreeMap<>();
+    final Map<String, Long> pendingSinceMs = new TreeMap<>();
 
     public static WatchState read(Path file) throws IOException {
         WatchState w = new WatchState();
@@ -29,6 +30,7 @@ public final class WatchState {
         w.demotedEpoch = n.path("demotedEpoch").asLong();
         n.path("quarantined").fields().forEachRemaining(e -> w.quarantined.put(e.getKey(), e.getValue().asLong()));
         n.path("keysMissingSinceMs").fields().forEachRemaining(e -> w.keysMissingSinceMs.put(e.getKey(), e.getValue().asLong()));
+        n.path("pendingSinceMs").fields().forEachRemaining(e -> w.pendingSinceMs.put(e.getKey(), e.getValue().asLong()));
         return w;
     }
 
@@ -39,6 +41,8 @@ public final class WatchState {
         quarantined.forEach(q::put);
         ObjectNode k = n.putObject("keysMissingSinceMs");
         keysMissingSinceMs.forEach(k::put);
+        ObjectNode p = n.putObject("pendingSinceMs");
+        pendingSinceMs.forEach(p::put);
         AtomicFiles.write(file, Json.pretty(n));
     }
 }

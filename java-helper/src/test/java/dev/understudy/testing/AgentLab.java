@@ -131,9 +131,14 @@ public final class AgentLab implements AutoCloseable {
     }
 
     public Running start(Path configFile) throws Exception {
+        return start(configFile, null);
+    }
+
+    /** An agent that raises its own alerts (WATCHDOG_STALE, ELECTION_DUTY_OFF) through {@code alerts}. */
+    public Running start(Path configFile, dev.understudy.alert.Dispatcher alerts) throws Exception {
         Config c = Config.load(configFile);
         NodeAdapter node = NodeAdapters.create(c);
-        Agent a = new Agent(c, Coordination.etcd(c), node, new HangWatchdog.None(), Agent.storeKeys(c, node));
+        Agent a = new Agent(c, Coordination.etcd(c), node, new HangWatchdog.None(), Agent.storeKeys(c, node), alerts);
         Thread t = new Thread(() -> {
             try {
                 a.run();

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Every alert condition of the watchdog, from observations built by hand: healthy is quiet, each fault speaks. */
 class RulesTest {
     static final WatchdogSettings CFG = new WatchdogSettings(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), 22,
-            Duration.ofSeconds(1), Path.of("/tmp/x.prom"), 20, Duration.ofSeconds(180), 3);
+            Duration.ofSeconds(1), Path.of("/tmp/x.prom"), 20, Duration.ofSeconds(180), 3, Duration.ZERO);
     static final Instant NOW = Instant.parse("2026-11-21T12:00:00Z");
 
     static ObjectNode status(String role, boolean synced, boolean signing, boolean keysCur, boolean keysNext) {
@@ -167,5 +167,23 @@ class RulesTest {
         WatchState fresh = state();
         fresh.lastEpoch = 41;
         assertNull(Rules.evaluate(o, fresh, CFG).demoteReason(), "a holder new since the last check is not judged yet");
+    }
+
+    @Test
+    void aWarningMustLastItsPendingTimeButACriticalAlertCountsAtOnce() {
+        WatchdogSettings pendingCfg = new WatchdogSettings(CFG.interval(), CFG.statusStale(), CFG.keysGrace(), 22, CFG.sshTimeout(),
+                CFG.metricsFile(), 20, CFG.heartbeatStale(), 3, Duration.ofSeconds(30));
+        WatchState s = state();
+        // the backup out of sync (a warning) and two signers on the chain (critical)
+        Observation o = obs("m", chain(true, 2, false), status("holder", true, true, true, false), status("standby", false, false, true, false));
+        assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(o, s, pendingCfg)));
+        Observation later = new Observation(NOW.plusSeconds(20), "v", "m", true, 3, 3, null, "m", 42, 2, o.hosts(), o.evidence(), null, null);
+        assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(later, s, pendingCfg)));
+        Observation after = new Observation(NOW.plusSeconds(31), "v", "m", true, 3, 3, null, "m", 42, 2, o.hosts(), o.evidence(), null, null);
+        assertEquals(List.of("BACKUP_UNHEALTHY:b", "TWO_SIGNERS"), names(Rules.evaluate(after, s, pendingCfg)));
+        // once it clears, it starts from zero again
+        Rules.evaluate(healthy(), s, pendingCfg);
+        Observation again = new Observation(NOW.plusSeconds(40), "v", "m", true, 3, 3, null, "m", 42, 2, o.hosts(), chain(true, 1, false), null, null);
+        assertEquals(List.of(), names(Rules.evaluate(again, s, pendingCfg)));
     }
 }

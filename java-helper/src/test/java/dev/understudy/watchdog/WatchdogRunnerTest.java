@@ -88,8 +88,7 @@ class WatchdogRunnerTest {
         assertEquals(0, v.get("doubleSigns").asLong(), "the chain recorded a double sign: " + v);
     }
 
-    WatchdogRunner runner() throws Exception {
-        Config c = Config.load(monitorConfig);
+    Dispatcher recordingDispatcher(Config c, String stateName) throws Exception {
         Channel recording = new Channel() {
             @Override
             public String name() {
@@ -98,12 +97,24 @@ class WatchdogRunnerTest {
 
             @Override
             public void send(List<Notification> ns) {
-                received.addAll(ns);
+                synchronized (received) {
+                    received.addAll(ns);
+                }
             }
         };
-        Dispatcher d = new Dispatcher(c.stateDir().resolve("alerts.json"), List.of(recording),
-                new AlertSettings(null, Duration.ofHours(1), Duration.ofMinutes(5), 50, null, null, null, null), Secrets.none());
-        return new WatchdogRunner(c, Coordination.etcd(c), NodeAdapters.create(c), d);
+        return new Dispatcher(c.stateDir().resolve(stateName), List.of(recording),
+                new AlertSettings(null, Duration.ofHours(1), Duration.ofSeconds(0), 50, null, null, null, null), Secrets.none());
+    }
+
+    WatchdogRunner runner() throws Exception {
+        Config c = Config.load(monitorConfig);
+        return new WatchdogRunner(c, Coordination.etcd(c), NodeAdapters.create(c), recordingDispatcher(c, "alerts.json"));
+    }
+
+    List<String> receivedNames() {
+        synchronized (received) {
+            return received.stream().map(n -> n.status().name().toLowerCase() + " " + n.alert().name()).collect(java.util.stream.Collectors.toList());
+        }
     }
 
     /** Checks once a second until the result satisfies {@code done}; returns that result. */
@@ -129,7 +140,9 @@ class WatchdogRunnerTest {
     void aHealthyDeploymentIsQuietAndTheCheckLeavesMetricsAndAHeartbeat() throws Exception {
         WatchdogRunner r = runner();
         // the agents publish their status every few hundred ms; a check or two until both are fresh
-        WatchdogRunner.Result res = checkUntil(r, "a quiet check", 10_000, x -> x.active().isEmpty());
+        WatchdogRunner.Result res = checkUntil(r, "a quiet check with both agents' status fresh", 10_000, x -> x.active().isEmpty()
+                && x.observation().host("lab-backup").status().path("keys").path("current").asBoolean()
+                && x.observation().host("lab-main").flag("signing"));
         assertEquals("lab-main", res.observation().holder());
         assertTrue(res.observation().hosts().stream().allMatch(Observation.HostView::sshUp), res.observation().hosts().toString());
         assertEquals(List.of(), received);
@@ -147,6 +160,29 @@ class WatchdogRunnerTest {
             Cli.Run second = Cli.run("watchdog", "--once", "--config", monitorConfig.toString());
             assertEquals(75, second.code(), second.toString());
         }
+    }
+
+    @Test
+    void theHolderNoticesAWatchdogThatStoppedCheckingAndWhenItIsBack() throws Exception {
+        main.stop();
+        main = null;
+        backup.stop();
+        backup = null;
+        Wait.until("the role to be free", 10_000, () -> lab.holder() == null);
+        // the main's agent, now with a watchdog section (heartbeat stale after 10 s) and its own channel
+        Files.writeString(lab.d.mainConfig, Files.readString(lab.d.mainConfig) + "watchdog:\n  heartbeat_stale_s: 10\n");
+        Config mc = Config.load(lab.d.mainConfig);
+        main = lab.start(lab.d.mainConfig, recordingDispatcher(mc, "agent-alerts.json"));
+        backup = lab.start(lab.d.backupConfig);
+        Wait.until("main to hold the role again", 15_000, () -> "lab-main".equals(lab.holder()));
+        long t0 = System.currentTimeMillis();
+        Wait.until("WATCHDOG_STALE from the holder", 30_000, () -> receivedNames().contains("firing WATCHDOG_STALE"));
+        long staleAfter = System.currentTimeMillis() - t0;
+        assertTrue(staleAfter >= 5_000, "the grace from the agent's start must hold; fired after " + staleAfter + " ms");
+        runner().check();
+        Wait.until("WATCHDOG_STALE to resolve once the watchdog checked", 20_000,
+                () -> receivedNames().contains("resolved WATCHDOG_STALE"));
+        assertEquals(List.of("firing WATCHDOG_STALE", "resolved WATCHDOG_STALE"), receivedNames());
     }
 
     @Test
