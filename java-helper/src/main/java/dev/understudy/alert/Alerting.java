@@ -12,6 +12,20 @@ public final class Alerting {
     private Alerting() {
     }
 
+    /** Where a long-running process gets its dispatcher when it has something to send. */
+    @FunctionalInterface
+    public interface Source {
+        Dispatcher get() throws BadInputException, IOException;
+    }
+
+    /**
+     * A source that reads the config file again each time, so a changed channel or secret applies to a running
+     * agent without a restart (an agent sends rarely; reading the file costs milliseconds).
+     */
+    public static Source reloading(Path configFile, String stateName) {
+        return () -> dispatcher(Config.load(configFile), stateName);
+    }
+
     public static Dispatcher dispatcher(Config c, String stateName) throws BadInputException, IOException {
         AlertSettings a = c.alerts();
         if (a == null) {

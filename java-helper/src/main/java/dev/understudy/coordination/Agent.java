@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.alert.Alert;
 import dev.understudy.alert.AlertName;
-import dev.understudy.alert.Dispatcher;
+import dev.understudy.alert.Alerting;
 import dev.understudy.bundle.Bundle;
 import dev.understudy.bundle.BundleStore;
 import dev.understudy.cli.BadInputException;
@@ -110,16 +110,17 @@ public final class Agent implements AutoCloseable {
         boolean available(long period) throws IOException, BadInputException, NodeException;
     }
 
-    private final Dispatcher alerts;
+    private final Alerting.Source alerts;
     private long nextWatchdogCheckNanos;
     private volatile List<Alert> conditions = List.of();
+    private final long startedAtMs = System.currentTimeMillis();
 
     public Agent(Config config, Etcd etcd, NodeAdapter node, HangWatchdog watchdog, Keys keys) throws BadInputException {
         this(config, etcd, node, watchdog, keys, null);
     }
 
     /** With a dispatcher, the agent raises WATCHDOG_STALE and ELECTION_DUTY_OFF itself. */
-    public Agent(Config config, Etcd etcd, NodeAdapter node, HangWatchdog watchdog, Keys keys, Dispatcher alerts)
+    public Agent(Config config, Etcd etcd, NodeAdapter node, HangWatchdog watchdog, Keys keys, Alerting.Source alerts)
             throws BadInputException {
         this.alerts = alerts;
         this.config = config;
@@ -832,8 +833,8 @@ public final class Agent implements AutoCloseable {
                 List<Alert> active = new ArrayList<>(conditions);
                 active.addAll(events);
                 try {
-                    alerts.process(active, Instant.now());
-                } catch (IOException | RuntimeException e) {
+                    alerts.get().process(active, Instant.now());
+                } catch (IOException | BadInputException | RuntimeException e) {
                     error("alerting: " + e.getMessage());
                 }
             });
@@ -867,7 +868,7 @@ public final class Agent implements AutoCloseable {
             WatchdogSettings w = config.watchdog();
             Optional<Etcd.KeyValue> hb = etcd.get(key("watchdog"), cs.requestTimeout());
             // a watchdog that never checked in is judged from this agent's start, so a fresh deployment is not stale
-            long since = hb.isEmpty() ? java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()
+            long since = hb.isEmpty() ? startedAtMs
                     : Json.parseObject(hb.get().value().getBytes(java.nio.charset.StandardCharsets.UTF_8), key("watchdog")).path("atMs").asLong();
             long age = System.currentTimeMillis() - since;
             if (age > w.heartbeatStale().toMillis()) {

@@ -3,6 +3,7 @@ package dev.understudy.coordination;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.alert.Alerting;
 import dev.understudy.cli.BaseCommand;
 import dev.understudy.cli.CheckFailedException;
 import dev.understudy.cli.Command;
@@ -59,7 +60,7 @@ public final class CoordinationCommands {
             NodeAdapter node = NodeAdapters.create(c);
             HangWatchdog wd = HangWatchdog.create(c.coordination().watchdog());
             Agent agent = new Agent(c, Coordination.etcd(c), node, wd, Agent.storeKeys(c, node),
-                    dev.understudy.alert.Alerting.dispatcher(c, "agent-alerts.json"));
+                    Alerting.reloading(c.source(), "agent-alerts.json"));
             CountDownLatch done = new CountDownLatch(1);
             Thread main = Thread.currentThread();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

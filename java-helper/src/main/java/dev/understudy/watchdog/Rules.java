@@ -15,6 +15,11 @@ import java.util.Set;
  * tested directly (RulesTest).
  */
 public final class Rules {
+    /** How long FAILOVER_COMPLETED waits for the new holder's first vote before it goes out without it. */
+    static final long REPORT_WAIT_MS = 60_000;
+    /** Events (a takeover, a refused bundle) older than this are not reported any more. */
+    static final long EVENT_WINDOW_MS = 3_600_000;
+
     private Rules() {
     }
 
@@ -42,10 +47,12 @@ public final class Rules {
             }
         }
         if (ev != null) {
-            if (ev.inCurrentSet() && !ev.signedRecently()) {
+            long silentRounds = ev.chainRound() - ev.lastVoteRound();
+            long silentMs = silentRounds * ev.roundMs();
+            if (ev.inCurrentSet() && !ev.signedRecently() && silentMs >= cfg.noSigner().toMillis()) {
                 out.add(Alert.of(AlertName.NO_SIGNER, v, "", "the validator is in the current set and no vote reached the chain for "
-                        + ev.windowRounds() + " rounds (last vote at round " + ev.lastVoteRound() + ", chain at " + ev.chainRound() + ")")
-                        .with("holder", o.holder() == null ? "none" : o.holder()));
+                        + silentRounds + " rounds (" + silentMs / 1000 + " s; last vote at round " + ev.lastVoteRound() + ", chain at "
+                        + ev.chainRound() + ")").with("holder", o.holder() == null ? "none" : o.holder()));
             }
             if (ev.recentSigners() > 1 || ev.recentDoubleSigns() > 0) {
                 out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", ev.recentSigners() + " signer instances voted with the validator key in the"
@@ -66,13 +73,25 @@ public final class Rules {
             }
         }
 
-        if (o.etcdReachable() && o.holder() == null && s.lastHolder != null && (ev == null || ev.inCurrentSet())) {
-            out.add(Alert.of(AlertName.FAILOVER_STARTED, v, s.lastHolder, s.lastHolder + " no longer holds the signing role"
-                    + " (epoch " + s.lastEpoch + ") and no host holds it yet"));
+        // a failover is under way when the signer went quiet on the chain, or the role was given up, and it ends
+        // when votes arrive again (FAILOVER_COMPLETED tells who took over and what it cost)
+        boolean quiet = ev != null && ev.inCurrentSet() && !ev.signedRecently();
+        boolean roleLost = o.etcdReachable() && o.holder() == null && s.lastHolder != null && (ev == null || ev.inCurrentSet());
+        if (quiet || roleLost) {
+            String was = o.holder() != null ? o.holder() : s.lastHolder;
+            out.add(Alert.of(AlertName.FAILOVER_STARTED, v, "", (roleLost ? was + " no longer holds the signing role (epoch "
+                    + s.lastEpoch + ") and no host holds it yet" : "no vote of " + v + " reached the chain for " + ev.windowRounds()
+                    + " rounds (holder: " + (o.holder() == null ? "none" : o.holder()) + ")")
+                    + "; a standby takes over once the role is free and the chain has been quiet for the takeover rounds"));
         }
+        // Events are produced for as long as they are recent, and the dispatcher sends each once: a send that
+        // failed is retried at the next check, and a watchdog that was down still reports what it missed.
         JsonNode r = o.lastReport();
-        if (r != null && r.path("epoch").asLong() > s.reportEpoch && s.reportEpoch >= 0 && "failover".equals(r.path("kind").asText())) {
-            out.add(completed(v, r));
+        if (r != null && "failover".equals(r.path("kind").asText()) && o.at().toEpochMilli() - r.path("acquiredAtMs").asLong() < EVENT_WINDOW_MS) {
+            // wait (up to REPORT_WAIT) for the new holder's first vote, so the report carries the time to it
+            if (r.has("firstSignedObservedAtMs") || o.at().toEpochMilli() - r.path("acquiredAtMs").asLong() > REPORT_WAIT_MS) {
+                out.add(completed(v, r));
+            }
         }
 
         for (Observation.HostView h : o.hosts()) {
@@ -103,12 +122,14 @@ public final class Rules {
                 keys(out, s, o, h, "current", ev.inCurrentSet(), cfg);
                 keys(out, s, o, h, "next", ev.inNextSet(), cfg);
             }
-            long q = h.status() == null ? -1 : h.status().path("bundles").path("quarantined").asLong(-1);
-            Long before = s.quarantined.get(h.host());
-            if (q >= 0 && before != null && q > before) {
-                JsonNode last = h.status().path("bundles").path("lastRejection");
-                out.add(Alert.of(AlertName.BUNDLE_REJECTED, v, h.host() + "#" + q, h.host() + " refused a key bundle: "
-                        + last.path("reason").asText("?") + " — " + last.path("message").asText("")));
+            JsonNode last = h.status() == null ? null : h.status().path("bundles").get("lastRejection");
+            if (last != null && last.has("at")) {
+                long at = epochMs(last.path("at").asText());
+                if (o.at().toEpochMilli() - at < EVENT_WINDOW_MS) {
+                    out.add(Alert.of(AlertName.BUNDLE_REJECTED, v, h.host() + " " + last.path("at").asText(), h.host() + " refused a key bundle: "
+                            + last.path("reason").asText("?") + " — " + last.path("message").asText("")).with("quarantined",
+                            h.status().path("bundles").path("quarantined").asLong()));
+                }
             }
         }
 
@@ -165,6 +186,15 @@ public final class Rules {
         }
     }
 
+    /** An ISO-8601 instant in ms; an unreadable one counts as now (a rejection is reported rather than lost). */
+    private static long epochMs(String iso) {
+        try {
+            return java.time.Instant.parse(iso).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            return System.currentTimeMillis();
+        }
+    }
+
     static Alert completed(String v, JsonNode r) {
         Alert a = Alert.of(AlertName.FAILOVER_COMPLETED, v, "epoch " + r.path("epoch").asLong(), r.path("host").asText()
                 + " took the signing role from " + r.path("previousHolder").asText("?") + " (epoch " + r.path("epoch").asLong() + ")");
@@ -188,17 +218,6 @@ public final class Rules {
         if (o.etcdReachable()) {
             s.lastHolder = o.holder();
             s.lastEpoch = o.holder() == null ? s.lastEpoch : o.epoch();
-            if (o.lastReport() != null) {
-                s.reportEpoch = Math.max(s.reportEpoch, o.lastReport().path("epoch").asLong());
-            } else if (s.reportEpoch < 0) {
-                s.reportEpoch = 0;
-            }
-        }
-        for (Observation.HostView h : o.hosts()) {
-            long q = h.status() == null ? -1 : h.status().path("bundles").path("quarantined").asLong(-1);
-            if (q >= 0) {
-                s.quarantined.put(h.host(), q);
-            }
         }
         if (demoted != null) {
             s.demotedEpoch = o.epoch();

@@ -12,9 +12,7 @@ import java.util.TreeMap;
 public final class WatchState {
     String lastHolder;
     long lastEpoch;
-    long reportEpoch = -1;
     long demotedEpoch;
-    final Map<String, Long> quarantined = new TreeMap<>();
     final Map<String, Long> keysMissingSinceMs = new TreeMap<>();
     final Map<String, Long> pendingSinceMs = new TreeMap<>();
 
@@ -26,9 +24,7 @@ public final class WatchState {
         }
         w.lastHolder = n.path("lastHolder").isNull() ? null : n.path("lastHolder").asText(null);
         w.lastEpoch = n.path("lastEpoch").asLong();
-        w.reportEpoch = n.path("reportEpoch").asLong(-1);
         w.demotedEpoch = n.path("demotedEpoch").asLong();
-        n.path("quarantined").fields().forEachRemaining(e -> w.quarantined.put(e.getKey(), e.getValue().asLong()));
         n.path("keysMissingSinceMs").fields().forEachRemaining(e -> w.keysMissingSinceMs.put(e.getKey(), e.getValue().asLong()));
         n.path("pendingSinceMs").fields().forEachRemaining(e -> w.pendingSinceMs.put(e.getKey(), e.getValue().asLong()));
         return w;
@@ -36,9 +32,7 @@ public final class WatchState {
 
     public void write(Path file) throws IOException {
         ObjectNode n = Json.object();
-        n.put("lastHolder", lastHolder).put("lastEpoch", lastEpoch).put("reportEpoch", reportEpoch).put("demotedEpoch", demotedEpoch);
-        ObjectNode q = n.putObject("quarantined");
-        quarantined.forEach(q::put);
+        n.put("lastHolder", lastHolder).put("lastEpoch", lastEpoch).put("demotedEpoch", demotedEpoch);
         ObjectNode k = n.putObject("keysMissingSinceMs");
         keysMissingSinceMs.forEach(k::put);
         ObjectNode p = n.putObject("pendingSinceMs");

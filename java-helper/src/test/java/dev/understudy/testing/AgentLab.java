@@ -135,7 +135,7 @@ public final class AgentLab implements AutoCloseable {
     }
 
     /** An agent that raises its own alerts (WATCHDOG_STALE, ELECTION_DUTY_OFF) through {@code alerts}. */
-    public Running start(Path configFile, dev.understudy.alert.Dispatcher alerts) throws Exception {
+    public Running start(Path configFile, dev.understudy.alert.Alerting.Source alerts) throws Exception {
         Config c = Config.load(configFile);
         NodeAdapter node = NodeAdapters.create(c);
         Agent a = new Agent(c, Coordination.etcd(c), node, new HangWatchdog.None(), Agent.storeKeys(c, node), alerts);

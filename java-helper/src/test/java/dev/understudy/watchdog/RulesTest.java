@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Every alert condition of the watchdog, from observations built by hand: healthy is quiet, each fault speaks. */
 class RulesTest {
     static final WatchdogSettings CFG = new WatchdogSettings(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), 22,
-            Duration.ofSeconds(1), Path.of("/tmp/x.prom"), 20, Duration.ofSeconds(180), 3, Duration.ZERO);
+            Duration.ofSeconds(1), Path.of("/tmp/x.prom"), 20, Duration.ofSeconds(180), 3, Duration.ZERO, Duration.ofSeconds(10));
     static final Instant NOW = Instant.parse("2026-11-21T12:00:00Z");
 
     static ObjectNode status(String role, boolean synced, boolean signing, boolean keysCur, boolean keysNext) {
@@ -53,7 +53,6 @@ class RulesTest {
         WatchState s = new WatchState();
         s.lastHolder = "m";
         s.lastEpoch = 42;
-        s.reportEpoch = 0;
         return s;
     }
 
@@ -80,8 +79,25 @@ class RulesTest {
 
     @Test
     void nobodySigningIsNoSignerAndMainNotSigning() {
+        // the chain has heard nothing for 10 rounds of 1 s: no_signer_s (10 s) is reached
         Observation o = obs(null, chain(false, 0, false), status("standby", true, false, true, false), status("standby", true, false, true, false));
-        assertEquals(List.of("FAILOVER_STARTED:m", "MAIN_NOT_SIGNING:m", "NO_SIGNER"), names(Rules.evaluate(o, state(), CFG)));
+        assertEquals(List.of("FAILOVER_STARTED", "MAIN_NOT_SIGNING:m", "NO_SIGNER"), names(Rules.evaluate(o, state(), CFG)));
+        Alert started = Rules.evaluate(o, state(), CFG).alerts().stream().filter(a -> a.name() == AlertName.FAILOVER_STARTED).findFirst().orElseThrow();
+        assertTrue(started.summary().startsWith("m no longer holds the signing role (epoch 42)"), started.summary());
+    }
+
+    @Test
+    void aQuietSignerStartsAFailoverAndNothingSigningForLongIsNoSigner() {
+        // the holder still holds its lease, but the chain heard nothing for 4 rounds: a failover is under way
+        Evidence quiet = new Evidence(false, 96, 96, 100, 3, true, false, 0, 0, 1000);
+        Observation o = obs("m", quiet, status("holder", true, true, true, false), status("standby", true, false, true, false));
+        assertEquals(List.of("FAILOVER_STARTED", "MAIN_NOT_SIGNING:m"), names(Rules.evaluate(o, state(), CFG)));
+        Alert started = Rules.evaluate(o, state(), CFG).alerts().stream().filter(a -> a.name() == AlertName.FAILOVER_STARTED).findFirst().orElseThrow();
+        assertTrue(started.summary().startsWith("no vote of v reached the chain for 3 rounds (holder: m)"), started.summary());
+        // a validator outside the current set owes no votes
+        Evidence outside = new Evidence(false, 50, 50, 100, 3, false, false, 0, 0, 1000);
+        assertEquals(List.of(), names(Rules.evaluate(obs("m", outside, status("holder", true, true, true, false),
+                status("standby", true, false, true, false)), state(), CFG)));
     }
 
     @Test
@@ -96,7 +112,8 @@ class RulesTest {
     void afterAFailoverTheMainIsNotSigningAndTheReportCarriesTheDurations() {
         ObjectNode report = Json.object();
         report.put("epoch", 77).put("kind", "failover").put("host", "b").put("previousHolder", "m").put("previousLastVoteRound", 90)
-                .put("acquiredAtRound", 94).put("roundMs", 1000).put("acquiredAtMs", 1000).put("firstSignedObservedAtMs", 2300).put("roundsLost", 4);
+                .put("acquiredAtRound", 94).put("roundMs", 1000).put("acquiredAtMs", NOW.toEpochMilli() - 2000)
+                .put("firstSignedObservedAtMs", NOW.toEpochMilli() - 700).put("roundsLost", 4);
         Observation o = new Observation(NOW, "v", "m", true, 3, 3, null, "b", 77, 2,
                 obs("b", chain(true, 1, false), null, status("holder", true, true, true, false)).hosts(), chain(true, 1, false), null, report);
         Rules.Verdict v = Rules.evaluate(o, state(), CFG);
@@ -106,9 +123,28 @@ class RulesTest {
         assertEquals("4 rounds (4.0 s)", done.details().get("detection"));
         assertEquals("1300 ms", done.details().get("time to first signature"));
         assertEquals("4", done.details().get("rounds lost"));
+        // an event is produced while it is recent (the dispatcher sends it once); an hour later it is history
         WatchState s = state();
         Rules.remember(o, s, null);
-        assertTrue(names(Rules.evaluate(o, s, CFG)).stream().noneMatch(n -> n.startsWith("FAILOVER_COMPLETED")), "a report is reported once");
+        assertTrue(names(Rules.evaluate(o, s, CFG)).contains("FAILOVER_COMPLETED:epoch 77"));
+        ObjectNode old = report.deepCopy().put("acquiredAtMs", NOW.toEpochMilli() - 3_700_000).put("firstSignedObservedAtMs", NOW.toEpochMilli() - 3_699_000);
+        Observation later = new Observation(NOW, "v", "m", true, 3, 3, null, "b", 77, 2, o.hosts(), o.evidence(), null, old);
+        assertTrue(names(Rules.evaluate(later, s, CFG)).stream().noneMatch(n -> n.startsWith("FAILOVER_COMPLETED")));
+    }
+
+    @Test
+    void theFailoverReportWaitsForTheFirstSignatureForAMinute() {
+        ObjectNode report = Json.object();
+        report.put("epoch", 78).put("kind", "failover").put("host", "b").put("previousHolder", "m").put("acquiredAtMs", NOW.toEpochMilli() - 5000);
+        Observation o = new Observation(NOW, "v", "m", true, 3, 3, null, "b", 78, 2, healthy().hosts(), chain(true, 1, false), null, report);
+        assertTrue(names(Rules.evaluate(o, state(), CFG)).stream().noneMatch(n -> n.startsWith("FAILOVER_COMPLETED")), "not before the first vote");
+        ObjectNode late = report.deepCopy().put("acquiredAtMs", NOW.toEpochMilli() - 61_000);
+        Observation after = new Observation(NOW, "v", "m", true, 3, 3, null, "b", 78, 2, healthy().hosts(), chain(true, 1, false), null, late);
+        Alert a = Rules.evaluate(after, state(), CFG).alerts().stream().filter(x -> x.name() == AlertName.FAILOVER_COMPLETED).findFirst().orElseThrow();
+        assertNull(a.details().get("time to first signature"), "a minute without it: sent without it");
+        ObjectNode bootstrap = report.deepCopy().put("kind", "switchover").put("firstSignedObservedAtMs", NOW.toEpochMilli());
+        Observation planned = new Observation(NOW, "v", "m", true, 3, 3, null, "b", 78, 2, healthy().hosts(), chain(true, 1, false), null, bootstrap);
+        assertTrue(names(Rules.evaluate(planned, state(), CFG)).stream().noneMatch(n -> n.startsWith("FAILOVER_COMPLETED")), "a switchover is not a failover");
     }
 
     @Test
@@ -140,18 +176,19 @@ class RulesTest {
     }
 
     @Test
-    void aRejectedBundleIsReportedOncePerRejection() {
+    void aRejectedBundleIsAnEventNamedByItsTime() {
         WatchState s = state();
-        Observation o = healthy();
-        Rules.remember(o, s, null);
         ObjectNode b = status("standby", true, false, true, false);
-        b.putObject("bundles").put("quarantined", 1).putObject("lastRejection").put("reason", "BAD_SIGNATURE").put("message", "altered");
+        String at = NOW.minusSeconds(20).toString();
+        b.putObject("bundles").put("quarantined", 1).putObject("lastRejection").put("reason", "BAD_SIGNATURE").put("message", "altered")
+                .put("at", at);
         Observation rejected = obs("m", chain(true, 1, false), status("holder", true, true, true, false), b);
         Rules.Verdict v = Rules.evaluate(rejected, s, CFG);
-        assertEquals(List.of("BUNDLE_REJECTED:b#1"), names(v));
+        assertEquals(List.of("BUNDLE_REJECTED:b " + at), names(v));
         assertTrue(v.alerts().get(0).summary().contains("BAD_SIGNATURE"));
-        Rules.remember(rejected, s, null);
-        assertEquals(List.of(), names(Rules.evaluate(rejected, s, CFG)));
+        assertTrue(v.alerts().get(0).name().event(), "sent once by the dispatcher, whatever the checks produce");
+        ((ObjectNode) b.get("bundles").get("lastRejection")).put("at", NOW.minusSeconds(3700).toString());
+        assertEquals(List.of(), names(Rules.evaluate(rejected, s, CFG)), "an old rejection is history");
     }
 
     @Test
@@ -172,7 +209,7 @@ class RulesTest {
     @Test
     void aWarningMustLastItsPendingTimeButACriticalAlertCountsAtOnce() {
         WatchdogSettings pendingCfg = new WatchdogSettings(CFG.interval(), CFG.statusStale(), CFG.keysGrace(), 22, CFG.sshTimeout(),
-                CFG.metricsFile(), 20, CFG.heartbeatStale(), 3, Duration.ofSeconds(30));
+                CFG.metricsFile(), 20, CFG.heartbeatStale(), 3, Duration.ofSeconds(30), CFG.noSigner());
         WatchState s = state();
         // the backup out of sync (a warning) and two signers on the chain (critical)
         Observation o = obs("m", chain(true, 2, false), status("holder", true, true, true, false), status("standby", false, false, true, false));

@@ -172,7 +172,8 @@ class WatchdogRunnerTest {
         // the main's agent, now with a watchdog section (heartbeat stale after 10 s) and its own channel
         Files.writeString(lab.d.mainConfig, Files.readString(lab.d.mainConfig) + "watchdog:\n  heartbeat_stale_s: 10\n");
         Config mc = Config.load(lab.d.mainConfig);
-        main = lab.start(lab.d.mainConfig, recordingDispatcher(mc, "agent-alerts.json"));
+        Dispatcher agentAlerts = recordingDispatcher(mc, "agent-alerts.json");
+        main = lab.start(lab.d.mainConfig, () -> agentAlerts);
         backup = lab.start(lab.d.backupConfig);
         Wait.until("main to hold the role again", 15_000, () -> "lab-main".equals(lab.holder()));
         long t0 = System.currentTimeMillis();
@@ -192,7 +193,7 @@ class WatchdogRunnerTest {
         long epoch = r.check().observation().epoch();
         lab.mainLink.block();
         WatchdogRunner.Result demoted = checkUntil(r, "a demote request", 20_000, x -> x.demoted() != null);
-        assertTrue(has(demoted, AlertName.NO_SIGNER), demoted.active().toString());
+        assertTrue(has(demoted, AlertName.FAILOVER_STARTED), demoted.active().toString());
         assertTrue(demoted.demoted().startsWith("lab-main holds the role (epoch " + epoch + ")"), demoted.demoted());
         WatchdogRunner.Result done = checkUntil(r, "FAILOVER_COMPLETED", 30_000, x -> has(x, AlertName.FAILOVER_COMPLETED));
         assertEquals("lab-backup", done.observation().holder());
@@ -203,9 +204,9 @@ class WatchdogRunnerTest {
         assertTrue(n.alert().summary().contains("from lab-main"), n.text());
         assertFalse(AgentLab.status(lab.mainNode.url()).path("validation").asBoolean(), "the demoted main must have stopped");
         assertTrue(lab.client().get("/understudy/val1/demote", Duration.ofSeconds(1)).isEmpty(), "the holder consumed the request");
-        // once the backup signs, the signing alerts resolve (the main stays cut off: MAIN_NOT_SIGNING remains)
-        checkUntil(r, "NO_SIGNER to resolve", 15_000, x -> !has(x, AlertName.NO_SIGNER));
-        assertTrue(received.stream().anyMatch(x -> x.alert().name() == AlertName.NO_SIGNER && x.status() == Notification.Status.RESOLVED),
-                received.toString());
+        // once the backup signs, the failover is over (the main stays cut off: MAIN_NOT_SIGNING remains)
+        checkUntil(r, "FAILOVER_STARTED to resolve", 15_000, x -> !has(x, AlertName.FAILOVER_STARTED));
+        assertTrue(receivedNames().contains("resolved FAILOVER_STARTED"), receivedNames().toString());
+        assertTrue(receivedNames().indexOf("firing FAILOVER_STARTED") < receivedNames().indexOf("firing FAILOVER_COMPLETED"), receivedNames().toString());
     }
 }
