@@ -105,3 +105,38 @@ baseline() {
 
 # within N LO HI: LO <= N <= HI (N a number).
 within() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# ------------------------------------------------------------------ alerts (the lab's receiver on the monitor)
+
+SINK_URL=${LAB_SINK_URL:-http://10.77.0.13:9099}
+sink_received() { "$LAB" exec curl -sf --max-time 3 "$SINK_URL/received"; }
+
+# sink_alerts SINCE_MS: every alert the receiver got as an Alertmanager webhook at or after SINCE_MS, one JSON
+# object per line: {at, status, name, subject, annotations, authSha256}.
+sink_alerts() {
+  sink_received | jq -c --argjson since "$1" '
+    select(.kind == "webhook" and .receivedAtMs >= $since) | .receivedAtMs as $t | .authSha256 as $auth
+    | .body.alerts[] | {at: $t, status, name: .labels.alertname, subject: (.labels.subject // ""), annotations, authSha256: $auth}'
+}
+
+# sink_telegram SINCE_MS: the Telegram messages the receiver got at or after SINCE_MS: {at, text, tokenSha256}.
+sink_telegram() {
+  sink_received | jq -c --argjson since "$1" '
+    select(.kind == "telegram" and .receivedAtMs >= $since) | {at: .receivedAtMs, text: .body.text, tokenSha256}'
+}
+
+# wait_alert SECONDS SINCE_MS NAME STATUS [SUBJECT]: wait for a webhook alert NAME with STATUS (firing or resolved)
+# received at or after SINCE_MS; prints the first match.
+wait_alert() {
+  local limit=$1 since=$2 name=$3 status=$4 subject=${5:-} deadline=$((SECONDS + $1)) found
+  while :; do
+    found=$(sink_alerts "$since" 2>/dev/null | jq -c --arg n "$name" --arg s "$status" --arg sub "$subject" \
+      'select(.name == $n and .status == $s and ($sub == "" or .subject == $sub))' | head -1) || true
+    [ -z "$found" ] || { echo "$found"; return 0; }
+    [ $SECONDS -lt $deadline ] || fail "no $status $name${subject:+ ($subject)} reached the receiver within ${limit} s"
+    sleep 0.5
+  done
+}
+
+# sha256_of TEXT: hex SHA-256 of TEXT (no newline).
+sha256_of() { printf '%s' "$1" | sha256sum | awk '{print $1}'; }

@@ -23,7 +23,7 @@ import org.apache.logging.log4j.Logger;
 /**
  * Turns "these alerts are active now" into notifications, with state that survives restarts
  * ({@code alerts.json}): a condition is sent when it starts, repeated every {@code repeat_interval}, and resolved
- * when it ends; one that re-fires within {@code min_refire_interval} of resolving is not sent again (flapping);
+ * when it ends; a warning that re-fires within {@code min_refire_interval} of resolving is not sent again (flapping);
  * an event is sent once; at most {@code max_per_minute} notifications go out, critical ones first. State moves
  * on only when at least one channel took the notifications, so a failed send is retried at the next check.
  */
@@ -135,8 +135,10 @@ public final class Dispatcher {
                 continue;
             }
             if (x == null || "resolved".equals(x.status)) {
-                if (x != null && x.resolvedAt != null && Duration.between(x.resolvedAt, now).compareTo(settings.minRefireInterval()) < 0) {
-                    // flapping: firing again soon after resolving; record it, page only if it stays
+                if (x != null && x.resolvedAt != null && !"critical".equals(a.severity())
+                        && Duration.between(x.resolvedAt, now).compareTo(settings.minRefireInterval()) < 0) {
+                    // flapping: a warning firing again soon after resolving; record it, page only if it stays (a
+                    // critical alert, a second failover or signer, pages every time)
                     x.status = "firing";
                     x.quiet = true;
                     x.startsAt = now;

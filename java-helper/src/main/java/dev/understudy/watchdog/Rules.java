@@ -54,9 +54,13 @@ public final class Rules {
                         + silentRounds + " rounds (" + silentMs / 1000 + " s; last vote at round " + ev.lastVoteRound() + ", chain at "
                         + ev.chainRound() + ")").with("holder", o.holder() == null ? "none" : o.holder()));
             }
-            if (ev.recentSigners() > 1 || ev.recentDoubleSigns() > 0) {
-                out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", ev.recentSigners() + " signer instances voted with the validator key in the"
-                        + " last " + ev.windowRounds() + " rounds; " + ev.recentDoubleSigns() + " double sign(s) recorded")
+            // two votes for one round: in the window, or recorded since the last check (late votes of a host that was
+            // cut off, or a double sign between two looks of a watchdog run from cron)
+            long newSinceLastCheck = s.lastDoubleSigns >= 0 ? ev.totalDoubleSigns() - s.lastDoubleSigns : 0;
+            if (ev.recentDoubleSigns() > 0 || newSinceLastCheck > 0) {
+                out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", "the chain recorded " + Math.max(ev.recentDoubleSigns(), newSinceLastCheck)
+                        + " double sign(s) of the validator key since the last check (" + ev.recentSigners() + " signer instance(s) in the last "
+                        + ev.windowRounds() + " rounds)").with("double signs in total", ev.totalDoubleSigns())
                         .with("signing hosts (their own view)", String.join(", ", signingHosts)));
             }
         }
@@ -96,6 +100,8 @@ public final class Rules {
 
         for (Observation.HostView h : o.hosts()) {
             if (h.host().equals(o.holder())) {
+                // the holder made the keys; its grace starts afresh when it becomes a standby
+                s.keysMissingSinceMs.keySet().removeIf(k -> k.startsWith(h.host() + "|"));
                 continue;
             }
             List<String> problems = new ArrayList<>();
@@ -155,7 +161,8 @@ public final class Rules {
         Set<String> seen = new HashSet<>();
         List<Alert> out = new ArrayList<>();
         for (Alert a : all) {
-            if (!"warning".equals(a.severity()) || a.name().event()) {
+            // KEYS_MISSING_FOR_PERIOD has waited keys_grace_s already
+            if (!"warning".equals(a.severity()) || a.name().event() || a.name() == AlertName.KEYS_MISSING_FOR_PERIOD) {
                 out.add(a);
                 continue;
             }
@@ -172,7 +179,9 @@ public final class Rules {
     private static void keys(List<Alert> out, WatchState s, Observation o, Observation.HostView h, String which, boolean needed,
             WatchdogSettings cfg) {
         String k = h.host() + "|" + which;
-        boolean missing = needed && !h.status().path("keys").path(which).asBoolean(false);
+        // a host whose node does not know the period yet is BACKUP_UNHEALTHY, not missing keys for period -1
+        boolean known = h.status().path(which.equals("current") ? "currentPeriod" : "nextPeriod").asLong(-1) >= 0;
+        boolean missing = needed && known && !h.status().path("keys").path(which).asBoolean(false);
         if (!missing) {
             s.keysMissingSinceMs.remove(k);
             return;
@@ -221,6 +230,9 @@ public final class Rules {
         }
         if (demoted != null) {
             s.demotedEpoch = o.epoch();
+        }
+        if (o.evidence() != null) {
+            s.lastDoubleSigns = o.evidence().totalDoubleSigns();
         }
     }
 }

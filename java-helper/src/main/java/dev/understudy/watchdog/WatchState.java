@@ -13,6 +13,8 @@ public final class WatchState {
     String lastHolder;
     long lastEpoch;
     long demotedEpoch;
+    /** The chain's count of the validator's double signs at the last check; -1 before the first. */
+    long lastDoubleSigns = -1;
     final Map<String, Long> keysMissingSinceMs = new TreeMap<>();
     final Map<String, Long> pendingSinceMs = new TreeMap<>();
 
@@ -25,6 +27,7 @@ public final class WatchState {
         w.lastHolder = n.path("lastHolder").isNull() ? null : n.path("lastHolder").asText(null);
         w.lastEpoch = n.path("lastEpoch").asLong();
         w.demotedEpoch = n.path("demotedEpoch").asLong();
+        w.lastDoubleSigns = n.path("lastDoubleSigns").asLong(-1);
         n.path("keysMissingSinceMs").fields().forEachRemaining(e -> w.keysMissingSinceMs.put(e.getKey(), e.getValue().asLong()));
         n.path("pendingSinceMs").fields().forEachRemaining(e -> w.pendingSinceMs.put(e.getKey(), e.getValue().asLong()));
         return w;
@@ -32,7 +35,7 @@ public final class WatchState {
 
     public void write(Path file) throws IOException {
         ObjectNode n = Json.object();
-        n.put("lastHolder", lastHolder).put("lastEpoch", lastEpoch).put("demotedEpoch", demotedEpoch);
+        n.put("lastHolder", lastHolder).put("lastEpoch", lastEpoch).put("demotedEpoch", demotedEpoch).put("lastDoubleSigns", lastDoubleSigns);
         ObjectNode k = n.putObject("keysMissingSinceMs");
         keysMissingSinceMs.forEach(k::put);
         ObjectNode p = n.putObject("pendingSinceMs");

@@ -145,6 +145,17 @@ class DispatcherTest {
     }
 
     @Test
+    void aCriticalAlertIsPagedEveryTimeItFires() throws IOException {
+        // two failovers a minute apart, or a second double sign: never held back as flapping
+        Dispatcher d = dispatcher(20, channel);
+        d.process(List.of(NO_SIGNER), at(0));
+        d.process(List.of(), at(10));
+        d.process(List.of(NO_SIGNER), at(70));
+        d.process(List.of(), at(80));
+        assertEquals(List.of("firing NO_SIGNER", "resolved NO_SIGNER", "firing NO_SIGNER", "resolved NO_SIGNER"), channel.take());
+    }
+
+    @Test
     void anEventIsSentOnceAndNeverResolved() throws IOException {
         Dispatcher d = dispatcher(20, channel);
         for (int s = 0; s < 600; s += 60) {

@@ -76,6 +76,11 @@ class ConfigTest {
         String yaml = doc.substring(start, doc.indexOf("```", start));
         yaml = yaml.replace("[age1...]", "[" + d.mainId.age().recipient() + "]")
                 .replace("\"ed25519:...\"", "\"" + d.mainId.signing().verifyKey() + "\"");
+        // the channels' secrets, as the role writes them
+        Path secrets = dir.resolve("alerts.env");
+        Files.writeString(secrets, "WEBHOOK_TOKEN=w\nTELEGRAM_TOKEN=1:t\nSMTP_USER=u\nSMTP_PASSWORD=p\n");
+        Files.setPosixFilePermissions(secrets, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        yaml = yaml.replace("/etc/understudy/alerts.env", secrets.toString());
         Cli.Run r = check(yaml);
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("validator val1, host lab-main, 3 hosts"), r.out());

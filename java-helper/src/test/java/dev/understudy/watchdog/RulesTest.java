@@ -35,7 +35,11 @@ class RulesTest {
     }
 
     static Evidence chain(boolean signed, int signers, boolean inNext) {
-        return new Evidence(signed, signed ? 99 : 90, signed ? 99 : 90, 100, 3, true, inNext, signers, 0, 1000);
+        return chain(signed, signers, inNext, 0, 0);
+    }
+
+    static Evidence chain(boolean signed, int signers, boolean inNext, long recentDoubleSigns, long totalDoubleSigns) {
+        return new Evidence(signed, signed ? 99 : 90, signed ? 99 : 90, 100, 3, true, inNext, signers, recentDoubleSigns, totalDoubleSigns, 1000);
     }
 
     static Observation obs(String holder, Evidence ev, ObjectNode main, ObjectNode backup) {
@@ -89,21 +93,34 @@ class RulesTest {
     @Test
     void aQuietSignerStartsAFailoverAndNothingSigningForLongIsNoSigner() {
         // the holder still holds its lease, but the chain heard nothing for 4 rounds: a failover is under way
-        Evidence quiet = new Evidence(false, 96, 96, 100, 3, true, false, 0, 0, 1000);
+        Evidence quiet = new Evidence(false, 96, 96, 100, 3, true, false, 0, 0, 0, 1000);
         Observation o = obs("m", quiet, status("holder", true, true, true, false), status("standby", true, false, true, false));
         assertEquals(List.of("FAILOVER_STARTED", "MAIN_NOT_SIGNING:m"), names(Rules.evaluate(o, state(), CFG)));
         Alert started = Rules.evaluate(o, state(), CFG).alerts().stream().filter(a -> a.name() == AlertName.FAILOVER_STARTED).findFirst().orElseThrow();
         assertTrue(started.summary().startsWith("no vote of v reached the chain for 3 rounds (holder: m)"), started.summary());
         // a validator outside the current set owes no votes
-        Evidence outside = new Evidence(false, 50, 50, 100, 3, false, false, 0, 0, 1000);
+        Evidence outside = new Evidence(false, 50, 50, 100, 3, false, false, 0, 0, 0, 1000);
         assertEquals(List.of(), names(Rules.evaluate(obs("m", outside, status("holder", true, true, true, false),
                 status("standby", true, false, true, false)), state(), CFG)));
     }
 
     @Test
     void twoSignersFromTheChainOrFromTheHostsOwnReports() {
-        Observation chainSees = obs("m", chain(true, 2, false), status("holder", true, true, true, false), status("standby", true, false, true, false));
+        Observation chainSees = obs("m", chain(true, 2, false, 1, 1), status("holder", true, true, true, false), status("standby", true, false, true, false));
         assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(chainSees, state(), CFG)));
+        // a handover: two signer instances in the window, one after the other, no double sign
+        Observation handover = obs("m", chain(true, 2, false), status("holder", true, true, true, false), status("standby", true, false, true, false));
+        assertEquals(List.of(), names(Rules.evaluate(handover, state(), CFG)));
+        // a double sign recorded since the last check but outside the window (late votes, or a watchdog run from cron)
+        WatchState s = state();
+        Rules.remember(obs("m", chain(true, 1, false, 0, 4), status("holder", true, true, true, false), status("standby", true, false, true, false)), s, null);
+        Observation late = obs("m", chain(true, 1, false, 0, 6), status("holder", true, true, true, false), status("standby", true, false, true, false));
+        Alert a = Rules.evaluate(late, s, CFG).alerts().get(0);
+        assertEquals(AlertName.TWO_SIGNERS, a.name());
+        assertTrue(a.summary().startsWith("the chain recorded 2 double sign(s)"), a.summary());
+        // the history before the first check is not news
+        assertEquals(List.of(), names(Rules.evaluate(obs("m", chain(true, 1, false, 0, 4), status("holder", true, true, true, false),
+                status("standby", true, false, true, false)), state(), CFG)));
         Observation hostsSay = obs("m", chain(true, 1, false), status("holder", true, true, true, false), status("standby", true, true, true, false));
         assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(hostsSay, state(), CFG)));
     }
@@ -173,6 +190,17 @@ class RulesTest {
         assertEquals(List.of("KEYS_MISSING_FOR_PERIOD:b#next"), names(v));
         assertEquals("critical", v.alerts().get(0).severity());
         assertTrue(v.alerts().get(0).summary().contains("next period 6"), v.alerts().get(0).summary());
+        // b becomes the holder and later a standby again: its grace starts afresh, not from the old entry
+        Rules.evaluate(new Observation(NOW.plusSeconds(40), "v", "m", true, 3, 3, null, "b", 43, 2, o.hosts(), o.evidence(), null, null), s, CFG);
+        Observation backToStandby = new Observation(NOW.plusSeconds(50), "v", "m", true, 3, 3, null, "m", 44, 2, o.hosts(), o.evidence(), null, null);
+        assertEquals(List.of(), names(Rules.evaluate(backToStandby, s, CFG)));
+        // a node that does not know its period yet is not missing keys "for period -1"
+        ObjectNode unknown = status("standby", true, false, false, false).put("currentPeriod", -1).put("nextPeriod", -1);
+        WatchState s2 = state();
+        Rules.evaluate(obs("m", chain(true, 1, true), status("holder", true, true, true, true), unknown), s2, CFG);
+        Observation unknownLater = new Observation(NOW.plusSeconds(31), "v", "m", true, 3, 3, null, "m", 42, 2,
+                obs("m", chain(true, 1, true), status("holder", true, true, true, true), unknown).hosts(), chain(true, 1, true), null, null);
+        assertEquals(List.of(), names(Rules.evaluate(unknownLater, s2, CFG)).stream().filter(n -> n.startsWith("KEYS")).toList());
     }
 
     @Test
@@ -193,7 +221,7 @@ class RulesTest {
 
     @Test
     void aHolderThatIsAliveButNotHeardOnTheChainIsAskedToStepDown() {
-        Evidence silent = new Evidence(false, 70, 70, 100, 3, true, false, 0, 0, 1000);
+        Evidence silent = new Evidence(false, 70, 70, 100, 3, true, false, 0, 0, 0, 1000);
         Observation o = obs("m", silent, status("holder", true, true, true, false), status("standby", true, false, true, false));
         Rules.Verdict v = Rules.evaluate(o, state(), CFG);
         assertNotNull(v.demoteReason());
@@ -212,7 +240,7 @@ class RulesTest {
                 CFG.metricsFile(), 20, CFG.heartbeatStale(), 3, Duration.ofSeconds(30), CFG.noSigner());
         WatchState s = state();
         // the backup out of sync (a warning) and two signers on the chain (critical)
-        Observation o = obs("m", chain(true, 2, false), status("holder", true, true, true, false), status("standby", false, false, true, false));
+        Observation o = obs("m", chain(true, 2, false, 1, 1), status("holder", true, true, true, false), status("standby", false, false, true, false));
         assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(o, s, pendingCfg)));
         Observation later = new Observation(NOW.plusSeconds(20), "v", "m", true, 3, 3, null, "m", 42, 2, o.hosts(), o.evidence(), null, null);
         assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(later, s, pendingCfg)));

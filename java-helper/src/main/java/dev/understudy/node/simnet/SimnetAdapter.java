@@ -143,11 +143,11 @@ public final class SimnetAdapter implements NodeAdapter {
                 throw NodeException.badOutput(src + "/summary: field 'signerInstances' missing or not a list");
             }
             return new Evidence(lastVote >= round - rounds, lastVote, lastSigned, round, rounds, inSet, inNext, signers.size(),
-                    need(w, "doubleSigns", src + "/summary"), roundMs);
+                    need(w, "doubleSigns", src + "/summary"), need(v, "doubleSigns", src), roundMs);
         } catch (HttpJson.HttpStatusException e) {
             if (e.status() == 404) {
                 // the chain has never heard of the validator: nobody signs for it, it is in no set
-                return new Evidence(false, -1, -1, chainRound(), rounds, false, false, 0, 0, 0);
+                return new Evidence(false, -1, -1, chainRound(), rounds, false, false, 0, 0, 0, 0);
             }
             throw NodeException.unavailable("simnet chain " + chain.base() + ": " + e.getMessage(), e);
         } catch (IOException e) {
