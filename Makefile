@@ -5,11 +5,13 @@ MVN := mvn -B -ntp -q
 export ANSIBLE_CONFIG := $(CURDIR)/ansible/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
 
-.PHONY: help deps build unit lint molecule test demo lab-up lab-down converge status clean
+.PHONY: help deps build unit lint molecule test demo lab-up lab-down converge status clean chaos bench
 
 help:
 	@echo "make demo      install, build, bring up the lab, provision it, show main signing and backup synced"
 	@echo "make test      unit tests, linters, Molecule scenarios on the lab (what CI runs)"
+	@echo "make chaos SEED=N MINUTES=M   a seeded random fault run on its own lab"
+	@echo "make bench [RUNS=5]           failover benchmarks at 1 s and 6 s rounds (fresh labs)"
 	@echo "make lab-up | converge | status | lab-down"
 
 deps:
@@ -25,14 +27,33 @@ unit: deps
 lint: deps
 	yamllint -s .
 	ansible-lint --offline
-	shellcheck -x lab/lab lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
+	shellcheck -x lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
 	python3 docs/config-reference --check
 
 # Every scenario on one booted lab (created once, destroyed once).
-MOLECULE_SCENARIOS := default bundles failover alerts
+MOLECULE_SCENARIOS := default bundles failover alerts chaos
 molecule: unit
 	lab/molecule-run --shared-lab $(MOLECULE_SCENARIOS)
+
+# A seeded random fault run on its own lab: make chaos SEED=7 MINUTES=20 (on a provisioned lab: lab/chaos --seed 7).
+SEED ?= 1
+MINUTES ?= 5
+chaos: build
+	CHAOS_SEED=$(SEED) CHAOS_MINUTES=$(MINUTES) lab/molecule-run chaos
+
+# Failover benchmarks at 1 s and 6 s rounds, each on a fresh lab; the tables go to docs/benchmarks.md by hand.
+RUNS ?= 5
+bench: build
+	lab/lab down
+	lab/lab up
+	lab/lab ansible-playbook ansible/site.yml >/dev/null
+	lab/bench --runs $(RUNS) --label "1 s rounds" | tee /var/lib/understudy-lab/results/bench-1s.md
+	lab/lab down
+	lab/lab up
+	lab/lab ansible-playbook ansible/site.yml -e simnet_chain_round_ms=6000 -e understudy_activation_grace_ms=15000 >/dev/null
+	lab/bench --runs $(RUNS) --label "6 s rounds" | tee /var/lib/understudy-lab/results/bench-6s.md
+	lab/lab down
 
 test: unit lint molecule
 	@echo "make test: all passed"

@@ -25,6 +25,15 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
         }
     }
 
+    /**
+     * The deadline of a one-shot command's etcd call (status, switchover, the guard, the monitor's watchdog): each
+     * endpoint gets its attempt, and one more, so a member that is down or slow costs time, not the answer. The
+     * agent's own loop keeps {@code requestTimeout}.
+     */
+    public Duration commandTimeout() {
+        return requestTimeout.multipliedBy(endpoints.size() + 1L);
+    }
+
     /** How long after the send time of the last acknowledged keep-alive the holder stops signing. */
     public Duration fenceAfter() {
         return leaseTtl.minus(margin).minus(watchdog.effectiveTimeout());

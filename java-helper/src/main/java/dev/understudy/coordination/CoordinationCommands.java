@@ -123,7 +123,7 @@ public final class CoordinationCommands {
             try {
                 LocalRole role = LocalRole.read(c.stateDir());
                 Etcd etcd = Coordination.etcd(c);
-                Duration rt = c.coordination().requestTimeout();
+                Duration rt = c.coordination().commandTimeout();
                 Optional<Etcd.KeyValue> kv = etcd.get(c.coordination().prefix(c.validator()) + "leader", rt);
                 if (kv.isEmpty()) {
                     return "no holder";
@@ -199,7 +199,7 @@ public final class CoordinationCommands {
     /** Everything status shows, as JSON. */
     public static ObjectNode snapshot(Config c, Etcd etcd) throws Exception {
         CoordinationSettings cs = c.coordination();
-        Duration rt = cs.requestTimeout().multipliedBy(2);
+        Duration rt = cs.commandTimeout();
         String prefix = cs.prefix(c.validator());
         ObjectNode s = Json.object();
         s.put("validator", c.validator()).put("at", Instant.now().toString());
@@ -288,7 +288,7 @@ public final class CoordinationCommands {
             }
             Etcd etcd = Coordination.etcd(c);
             CoordinationSettings cs = c.coordination();
-            Duration rt = cs.requestTimeout().multipliedBy(2);
+            Duration rt = cs.commandTimeout();
             String prefix = cs.prefix(c.validator());
             Optional<Etcd.KeyValue> leader = etcd.get(prefix + "leader", rt);
             if (leader.isEmpty()) {

@@ -19,8 +19,8 @@ import javax.net.ssl.SSLContext;
 
 /**
  * A small etcd v3 client over etcd's JSON gateway ({@code /v3/...}) with mutual TLS and password-token auth.
- * Every call has a deadline; within it the client tries each endpoint in turn (sticking to the last one that
- * answered). etcd 3.4's gateway refuses client certificates that carry a CommonName when auth is on, so the
+ * Every call has a deadline; within it the client tries each endpoint in turn, starting with the last one that
+ * answered; an endpoint that fails moves the start on to the next one. etcd 3.4's gateway refuses client certificates that carry a CommonName when auth is on, so the
  * client certificates the etcd role makes name the client in O/OU only.
  */
 public final class Etcd {
@@ -86,12 +86,13 @@ public final class Etcd {
     JsonNode call(String path, JsonNode body, long deadlineNanos) throws EtcdException {
         EtcdException last = null;
         boolean reauthed = false;
+        int start = preferred;
         for (int attempt = 0; attempt < endpoints.size() * 2; attempt++) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 break;
             }
-            int idx = (preferred + attempt) % endpoints.size();
+            int idx = (start + attempt) % endpoints.size();
             URI ep = endpoints.get(idx);
             try {
                 if (user != null && token == null && !path.equals("/v3/auth/authenticate")) {
@@ -109,6 +110,11 @@ public final class Etcd {
                 attempt--;
             } catch (IOException e) {
                 last = new EtcdException("etcd " + ep + path + ": " + e.getMessage(), e, true);
+                // the next call (or attempt) starts at the next endpoint: a member that hangs must not keep every
+                // call whose deadline allows a single attempt
+                if (preferred == idx) {
+                    preferred = (idx + 1) % endpoints.size();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new EtcdException("interrupted calling etcd", e, true);

@@ -88,15 +88,51 @@ public final class IdentityStore {
         Path r = dir.resolve("retired");
         if (Files.isDirectory(r)) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(r)) {
-                ds.forEach(out::add);
+                // names starting with "." are being written or deleted: never read half an identity
+                ds.forEach(p -> {
+                    if (!p.getFileName().toString().startsWith(".")) {
+                        out.add(p);
+                    }
+                });
             }
         }
         out.sort(null);
         return out;
     }
 
+    /** A read of several identity files that a rotation (another process) may be changing at the same time. */
+    private interface Snapshot<T> {
+        T read() throws IOException, BadInputException;
+    }
+
+    /**
+     * Reads again when an identity listed a moment ago has moved (a rotation step in another process renames
+     * whole directories, so a second look is consistent); a damage that stays is reported after the last try.
+     */
+    private static <T> T stable(Snapshot<T> s) throws IOException, BadInputException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return s.read();
+            } catch (IOException | BadInputException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Every identity that may open a bundle here: current, then next, then retired ones. */
     public List<AgeIdentity> decryptionIdentities() throws IOException, BadInputException {
+        return stable(this::readDecryptionIdentities);
+    }
+
+    private List<AgeIdentity> readDecryptionIdentities() throws IOException, BadInputException {
         List<AgeIdentity> out = new ArrayList<>();
         out.add(current().age());
         Identity n = next();
@@ -130,24 +166,34 @@ public final class IdentityStore {
         if (n == null) {
             throw new CheckFailedException("no rotation under way: " + dir.resolve("next") + " does not exist");
         }
-        Path retired = dir.resolve("retired").resolve(Instant.now().toString().replace(':', '-'));
+        String stamp = Instant.now().toString().replace(':', '-');
+        Path retired = dir.resolve("retired").resolve(stamp);
+        Path partial = dir.resolve("retired").resolve(".partial-" + stamp);
         AtomicFiles.createPrivateDirectories(retired.getParent());
-        AtomicFiles.createPrivateDirectories(retired);
-        // Copy the current identity out first, then replace it with next, each step durable. At every
-        // moment both keys exist somewhere this store reads.
+        AtomicFiles.createPrivateDirectories(partial);
+        // Copy the current identity out first (complete before it appears under its name, so a reader never
+        // sees half of it), then replace it with next, each step durable. At every moment both keys exist
+        // somewhere this store reads.
         for (String f : List.of(AGE_FILE, SIGNING_FILE)) {
-            AtomicFiles.copy(dir.resolve(f), retired.resolve(f), AtomicFiles.PRIVATE);
+            AtomicFiles.copy(dir.resolve(f), partial.resolve(f), AtomicFiles.PRIVATE);
         }
+        AtomicFiles.move(partial, retired);
         for (String f : List.of(AGE_FILE, SIGNING_FILE)) {
             AtomicFiles.copy(dir.resolve("next").resolve(f), dir.resolve(f), AtomicFiles.PRIVATE);
         }
-        FileTrees.delete(dir.resolve("next"));
+        Path gone = dir.resolve(".next-deleting");
+        FileTrees.delete(gone);
+        AtomicFiles.move(dir.resolve("next"), gone);
+        FileTrees.delete(gone);
     }
 
     /** Rotation, step 5: forget retired identities (overwrite, then delete). */
     public int retire() throws IOException {
         List<Path> r = retiredDirs();
-        for (Path p : r) {
+        for (Path named : r) {
+            // out of readers' sight first (an atomic rename), then overwritten and deleted
+            Path p = named.resolveSibling(".deleting-" + named.getFileName());
+            AtomicFiles.move(named, p);
             for (String f : List.of(AGE_FILE, SIGNING_FILE)) {
                 Path k = p.resolve(f);
                 if (Files.exists(k)) {
@@ -160,6 +206,10 @@ public final class IdentityStore {
     }
 
     public ObjectNode describe() throws IOException, BadInputException {
+        return stable(this::readDescription);
+    }
+
+    private ObjectNode readDescription() throws IOException, BadInputException {
         ObjectNode n = Json.object();
         Identity c = current();
         n.put("recipient", c.age().recipient());

@@ -109,8 +109,19 @@ public final class Receive {
                         + " bytes, more than sync.max_bundle_bytes " + trust.maxBytes()), rejected);
                 continue;
             }
-            byte[] sigBytes = Files.readAllBytes(sig);
-            byte[] ct = Files.readAllBytes(age);
+            byte[] sigBytes;
+            byte[] ct;
+            try {
+                sigBytes = Files.readAllBytes(sig);
+                ct = Files.readAllBytes(age);
+            } catch (IOException e) {
+                // an unreadable upload (wrong owner or mode) stays where it is for the operator; it must not hold
+                // up the bundles behind it
+                failures.add(name + ": cannot read: " + e.getMessage());
+                LOG.error("validator {}: bundle {} cannot be read ({}: {}); it stays in {}, the next bundles are still taken",
+                        config.validator(), name, e.getClass().getSimpleName(), e.getMessage(), in);
+                continue;
+            }
             Bundle.Opened opened;
             try {
                 opened = Bundle.open(sigBytes, ct, trust, src);

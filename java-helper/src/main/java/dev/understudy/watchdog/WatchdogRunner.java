@@ -48,7 +48,7 @@ public final class WatchdogRunner {
         Rules.Verdict v = Rules.evaluate(o, s, settings);
         String demoted = null;
         String prefix = config.coordination().prefix(config.validator());
-        Duration rt = config.coordination().requestTimeout().multipliedBy(2);
+        Duration rt = config.coordination().commandTimeout();
         if (v.demoteReason() != null) {
             try {
                 etcd.put(prefix + "demote", Json.MAPPER.writeValueAsString(Json.object().put("epoch", o.epoch())

@@ -103,4 +103,26 @@ class EtcdTest {
         }
         assertTrue(client.get("/understudy/x", T).isEmpty(), "works again after the thaw");
     }
+
+    /**
+     * A member that hangs (isolated: its TCP connections go nowhere) costs at most one call: the client then starts
+     * at the next endpoint. Before, a deadline that allowed one attempt kept every call on the hung member, so a
+     * holder fenced itself and a standby never saw the leader key go, whenever its first endpoint was cut off.
+     */
+    @Test
+    void aHungMemberCostsOneCallThenTheNextEndpointIsUsed() throws Exception {
+        try (java.net.ServerSocket hole = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Etcd two = etcd.client(java.util.List.of(java.net.URI.create("https://127.0.0.1:" + hole.getLocalPort()), etcd.endpoint()),
+                    Duration.ofMillis(300));
+            Duration oneAttempt = Duration.ofMillis(300);
+            try {
+                two.get("/understudy/x", oneAttempt);
+            } catch (EtcdException e) {
+                assertTrue(e.unreachable(), e.getMessage());
+            }
+            for (int i = 0; i < 3; i++) {
+                assertTrue(two.get("/understudy/x", oneAttempt).isEmpty(), "call " + i + " after the hung one");
+            }
+        }
+    }
 }

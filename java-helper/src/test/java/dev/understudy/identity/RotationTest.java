@@ -80,6 +80,36 @@ class RotationTest {
         assertNotEquals(oldRecipient, ids.current().age().recipient());
     }
 
+    /** A reader (receive, status, activation) running during promote and retire never sees half an identity. */
+    @Test
+    void aConcurrentReaderNeverSeesAHalfWrittenIdentity() throws Exception {
+        IdentityStore ids = new IdentityStore(dir.resolve("identity"));
+        ids.init(false, null);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<Throwable> errors = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    assertTrue(ids.decryptionIdentities().size() >= 1);
+                    reads.incrementAndGet();
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }
+        });
+        reader.start();
+        for (int i = 0; i < 15; i++) {
+            ids.prepareNext(null);
+            ids.promoteNext();
+            ids.retire();
+        }
+        stop.set(true);
+        reader.join();
+        assertEquals(List.of(), errors.stream().map(Throwable::toString).distinct().toList(), reads.get() + " reads");
+        assertTrue(reads.get() > 15, "the reader ran during the rotations: " + reads.get() + " reads");
+    }
+
     static int opens(BundleStore store, IdentityStore ids) throws Exception {
         return opensWith(store, ids.decryptionIdentities());
     }

@@ -61,8 +61,13 @@ public final class EtcdProcess implements AutoCloseable {
     }
 
     public Etcd client(Duration attempt) throws Exception {
-        return new Etcd(List.of(endpoint()), PemTls.context(dir.resolve("ca.crt"), dir.resolve("client.crt"),
-                dir.resolve("client.key")), "understudy", PASSWORD, attempt);
+        return client(List.of(endpoint()), attempt);
+    }
+
+    /** A client of this cluster that lists other endpoints too (e.g. a member that hangs). */
+    public Etcd client(List<URI> endpoints, Duration attempt) throws Exception {
+        return new Etcd(endpoints, PemTls.context(dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key")),
+                "understudy", PASSWORD, attempt);
     }
 
     /** etcdctl as root over gRPC (the way the etcd role administers the cluster), retried until etcd is up. */

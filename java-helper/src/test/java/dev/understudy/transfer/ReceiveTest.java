@@ -159,6 +159,23 @@ class ReceiveTest {
     }
 
     @Test
+    void anUnreadableUploadDoesNotHoldUpTheBundlesBehindIt() throws Exception {
+        Bundle.Sealed first = good(1);
+        Bundles.drop(d.incoming, first);
+        // its signature cannot be read (a directory squats on the name, as a wrong owner or mode would)
+        Path sig = d.incoming.resolve(first.name() + ".sig");
+        Files.delete(sig);
+        Files.createDirectories(sig.resolve("x"));
+        Bundle.Sealed second = good(2);
+        Bundles.drop(d.incoming, second);
+        Cli.Run r = receive();
+        assertEquals(Exit.IO, r.code(), r.toString());
+        assertTrue(r.err().contains(first.name() + ": cannot read"), r.err());
+        assertEquals(List.of(first.name() + ".age", first.name() + ".sig"), incoming(), "the unreadable upload stays for the operator");
+        assertTrue(snapshot().keySet().stream().anyMatch(n -> n.startsWith(second.name())), "the bundle behind it was stored: " + snapshot().keySet());
+    }
+
+    @Test
     void theStoreKeepsTheLastNButNeverTheOnlyCopyOfAPeriod() throws Exception {
         Bundles.drop(d.incoming, Bundles.seal("lab-main", 10, 4, List.of(d.backupId.age().recipient()), d.mainId.signing()));
         assertEquals(0, receive().code());

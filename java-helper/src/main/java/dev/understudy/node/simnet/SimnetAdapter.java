@@ -75,19 +75,11 @@ public final class SimnetAdapter implements NodeAdapter {
     }
 
     private static long need(JsonNode n, String field, String src) throws NodeException {
-        JsonNode v = n.get(field);
-        if (v == null || !v.isIntegralNumber()) {
-            throw NodeException.badOutput(src + ": field '" + field + "' missing or not an integer");
-        }
-        return v.asLong();
+        return dev.understudy.node.Fields.integer(n, field, src);
     }
 
     private static boolean flag(JsonNode n, String field, String src) throws NodeException {
-        JsonNode v = n.get(field);
-        if (v == null || !v.isBoolean()) {
-            throw NodeException.badOutput(src + ": field '" + field + "' missing or not true/false");
-        }
-        return v.asBoolean();
+        return dev.understudy.node.Fields.bool(n, field, src);
     }
 
     @Override

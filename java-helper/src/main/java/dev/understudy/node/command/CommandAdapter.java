@@ -1,0 +1,215 @@
+package dev.understudy.node.command;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.cli.BadInputException;
+import dev.understudy.common.Command;
+import dev.understudy.common.Json;
+import dev.understudy.config.Section;
+import dev.understudy.node.Evidence;
+import dev.understudy.node.Fields;
+import dev.understudy.node.KeyFile;
+import dev.understudy.node.KeySet;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import dev.understudy.node.PeriodKeys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node Understudy does not know, driven by the operator's commands (docs/adapters.md#command). Each operation is
+ * an argv from the config, run without a shell with a timeout; placeholders {@code {rounds}}, {@code {dir}} and
+ * {@code {election_duty}} in arguments are replaced. Exit 0 is success; for {@code signing} exit 1 means "not
+ * signing" and for {@code standby_start} exit 1 means "this node cannot start without signing"; any other exit,
+ * a timeout or output that is not the documented JSON is an error naming the operation, the command and the
+ * field — and for the agent, doubt, which never leads to signing.
+ */
+public final class CommandAdapter implements NodeAdapter {
+    /** The operations, as named in the config. */
+    static final List<String> OPERATIONS = List.of("status", "signing", "evidence", "key_files", "install", "activate", "deactivate",
+            "standby_start");
+
+    private final String validator;
+    private final Path keyDir;
+    private final Duration timeout;
+    private final Map<String, List<String>> commands;
+
+    CommandAdapter(String validator, Path keyDir, Duration timeout, Map<String, List<String>> commands) {
+        this.validator = validator;
+        this.keyDir = keyDir;
+        this.timeout = timeout;
+        this.commands = Map.copyOf(commands);
+    }
+
+    public static CommandAdapter fromConfig(String validator, Section c) throws BadInputException {
+        Path keyDir = c.path("key_dir");
+        Duration timeout = Duration.ofMillis(c.integer("timeout_ms", 10_000, 100, 600_000));
+        Map<String, List<String>> cmds = new LinkedHashMap<>();
+        for (String op : OPERATIONS) {
+            List<String> argv = c.strings(op);
+            if (argv.isEmpty()) {
+                throw c.error(op, "is required: the command (argv list) for this operation");
+            }
+            if (!argv.get(0).startsWith("/")) {
+                throw c.error(op, "the program must be an absolute path (no shell, no PATH lookup), got '" + argv.get(0) + "'");
+            }
+            cmds.put(op, argv);
+        }
+        c.done();
+        return new CommandAdapter(validator, keyDir, timeout, cmds);
+    }
+
+    @Override
+    public String kind() {
+        return "command";
+    }
+
+    private Command.Result run(String op, Map<String, String> values) throws NodeException {
+        List<String> argv = new ArrayList<>();
+        for (String a : commands.get(op)) {
+            for (Map.Entry<String, String> v : values.entrySet()) {
+                a = a.replace("{" + v.getKey() + "}", v.getValue());
+            }
+            argv.add(a);
+        }
+        try {
+            return Command.run(argv, Map.of("UNDERSTUDY_VALIDATOR", validator, "UNDERSTUDY_OPERATION", op), timeout);
+        } catch (Command.Failure e) {
+            throw NodeException.unavailable("command adapter, " + op + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String source(String op) {
+        return "command adapter, " + op + " (" + commands.get(op).get(0) + ")";
+    }
+
+    private NodeException failed(String op, Command.Result r) {
+        return NodeException.unavailable(source(op) + " exited " + r.exit() + (r.stderrTail().isEmpty() ? "" : ": " + r.stderrTail()), null);
+    }
+
+    /** Runs an operation that answers JSON on exit 0. */
+    private ObjectNode json(String op, Map<String, String> values) throws NodeException {
+        Command.Result r = run(op, values);
+        if (r.exit() != 0) {
+            throw failed(op, r);
+        }
+        try {
+            return Json.parseObject(r.stdout().getBytes(StandardCharsets.UTF_8), source(op));
+        } catch (BadInputException e) {
+            throw NodeException.badOutput(e.getMessage());
+        }
+    }
+
+    /** Runs an operation whose exit code is its answer: 0 done. */
+    private void act(String op, Map<String, String> values) throws NodeException {
+        Command.Result r = run(op, values);
+        if (r.exit() != 0) {
+            throw failed(op, r);
+        }
+    }
+
+    @Override
+    public NodeStatus status() throws NodeException {
+        ObjectNode s = json("status", Map.of());
+        String src = source("status");
+        String detail = s.has("detail") ? Fields.text(s, "detail", src) : "";
+        return new NodeStatus(Fields.bool(s, "synced", src), Fields.integer(s, "lag_rounds", src), Fields.integer(s, "round", src),
+                Fields.integer(s, "current_period", src), Fields.integer(s, "next_period", src), Fields.bool(s, "validation", src), detail);
+    }
+
+    /** Runs an operation whose exit code answers yes (0) or no (1); anything else is an error. */
+    private boolean yesNo(String op) throws NodeException {
+        Command.Result r = run(op, Map.of());
+        return switch (r.exit()) {
+            case 0 -> true;
+            case 1 -> false;
+            default -> throw failed(op, r);
+        };
+    }
+
+    @Override
+    public boolean signing() throws NodeException {
+        return yesNo("signing");
+    }
+
+    @Override
+    public Evidence evidence(int rounds) throws NodeException {
+        ObjectNode e = json("evidence", Map.of("rounds", Integer.toString(rounds)));
+        String src = source("evidence");
+        return new Evidence(Fields.bool(e, "signed_recently", src), Fields.integer(e, "last_vote_round", src),
+                Fields.integer(e, "last_signed_round", src), Fields.integer(e, "chain_round", src), rounds,
+                Fields.bool(e, "in_current_set", src), Fields.bool(e, "in_next_set", src), (int) Fields.integer(e, "recent_signers", src),
+                Fields.integer(e, "recent_double_signs", src), Fields.integer(e, "total_double_signs", src), Fields.integer(e, "round_ms", src));
+    }
+
+    @Override
+    public KeySet keyFiles() throws NodeException {
+        ObjectNode k = json("key_files", Map.of());
+        String src = source("key_files");
+        List<KeyFile> files = new ArrayList<>();
+        for (JsonNode f : array(k, "files", src)) {
+            String path = Fields.text(f, "path", src + " files[]");
+            String modeText = Fields.text(f, "mode", src + " files[" + path + "]");
+            if (!modeText.matches("0?[0-7]{3}")) {
+                throw NodeException.badOutput(src + ": files[" + path + "].mode: expected an octal mode like \"0600\", got '" + modeText + "'");
+            }
+            Path file = keyDir.resolve(path).normalize();
+            if (path.startsWith("/") || !file.startsWith(keyDir.normalize())) {
+                throw NodeException.badOutput(src + ": files[].path '" + path + "' must be relative to " + keyDir + " without '..'");
+            }
+            try {
+                files.add(new KeyFile(path, Integer.parseInt(modeText, 8), Files.readAllBytes(file)));
+            } catch (IOException e) {
+                throw NodeException.unavailable(src + ": files[].path '" + path + "': cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+        List<PeriodKeys> periods = new ArrayList<>();
+        for (JsonNode p : array(k, "periods", src)) {
+            List<String> ids = new ArrayList<>();
+            for (JsonNode id : array(p, "key_ids", src + " periods[]")) {
+                if (!id.isTextual()) {
+                    throw NodeException.badOutput(src + ": periods[].key_ids: expected strings, got " + id);
+                }
+                ids.add(id.asText());
+            }
+            periods.add(new PeriodKeys(Fields.integer(p, "period", src + " periods[]"), ids));
+        }
+        return new KeySet(files, periods);
+    }
+
+    private static Iterable<JsonNode> array(JsonNode n, String field, String src) throws NodeException {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isArray()) {
+            throw NodeException.badOutput(src + ": field '" + field + "' missing or not a list");
+        }
+        return v;
+    }
+
+    @Override
+    public void install(Path dir) throws NodeException {
+        act("install", Map.of("dir", dir.toString()));
+    }
+
+    @Override
+    public void activate(boolean electionDuty) throws NodeException {
+        act("activate", Map.of("election_duty", Boolean.toString(electionDuty)));
+    }
+
+    @Override
+    public void deactivate() throws NodeException {
+        act("deactivate", Map.of());
+    }
+
+    @Override
+    public boolean prepareStandbyStart() throws NodeException {
+        return yesNo("standby_start");
+    }
+}
