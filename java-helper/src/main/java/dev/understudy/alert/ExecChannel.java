@@ -2,11 +2,11 @@ package dev.understudy.alert;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.understudy.common.Json;
+import dev.understudy.common.Command;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a command per notification: the notification as JSON on stdin (the webhook's alert object) and
@@ -30,34 +30,20 @@ public final class ExecChannel implements Channel {
     @Override
     public void send(List<Notification> ns) throws IOException {
         for (Notification n : ns) {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-            Map<String, String> env = pb.environment();
             Alert a = n.alert();
-            env.put("ALERT_NAME", a.name().name());
-            env.put("ALERT_STATUS", n.status().name().toLowerCase());
-            env.put("ALERT_SEVERITY", a.severity());
-            env.put("ALERT_VALIDATOR", a.validator());
-            env.put("ALERT_SUBJECT", a.subject());
-            env.put("ALERT_SUMMARY", a.summary());
-            Process p = pb.start();
+            Map<String, String> env = Map.of("ALERT_NAME", a.name().name(), "ALERT_STATUS", n.status().name().toLowerCase(),
+                    "ALERT_SEVERITY", a.severity(), "ALERT_VALIDATOR", a.validator(), "ALERT_SUBJECT", a.subject(),
+                    "ALERT_SUMMARY", a.summary());
             ArrayNode alerts = (ArrayNode) WebhookChannel.payload(List.of(n), "exec").get("alerts");
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(Json.bytes(alerts.get(0)));
-            }
+            Command.Result r;
             try {
-                if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly();
-                    throw new IOException(name() + " did not finish in " + timeoutMs + " ms");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-                throw new IOException(name() + ": interrupted", e);
+                r = Command.run(command, env, Duration.ofMillis(timeoutMs), Json.bytes(alerts.get(0)));
+            } catch (Command.Failure e) {
+                throw new IOException(name() + ": " + e.getMessage(), e);
             }
-            if (p.exitValue() != 0) {
-                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-                throw new IOException(name() + " exited " + p.exitValue() + (out.isEmpty() ? "" : ": "
-                        + out.substring(0, Math.min(200, out.length()))));
+            if (r.exit() != 0) {
+                String out = (r.stderrTail() + " " + r.stdout()).trim();
+                throw new IOException(name() + " exited " + r.exit() + (out.isEmpty() ? "" : ": " + out.substring(0, Math.min(200, out.length()))));
             }
         }
     }

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs an external command without a shell: argv as given, stdin empty, stdout and stderr to private temporary
+ * Runs an external command without a shell: argv as given, stdin empty or from a file, stdout and stderr to private temporary
  * files (so a chatty command can never block on a full pipe), killed with its children when it overruns its
  * timeout. Output beyond {@link #MAX_OUTPUT} bytes is an error, not silently cut.
  */
@@ -35,13 +35,28 @@ public final class Command {
     }
 
     public static Result run(List<String> argv, Map<String, String> env, Duration timeout) throws Failure {
+        return run(argv, env, timeout, null);
+    }
+
+    /**
+     * As {@link #run(List, Map, Duration)}, with {@code stdin} (if not null) as the command's input, from a private
+     * temporary file: a command that exits without reading it is not an error of the caller's.
+     */
+    public static Result run(List<String> argv, Map<String, String> env, Duration timeout, byte[] stdin) throws Failure {
         Path out = null;
         Path err = null;
+        Path in = null;
         Process p = null;
         try {
             out = Files.createTempFile("understudy-cmd-", ".out");
             err = Files.createTempFile("understudy-cmd-", ".err");
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            java.io.File input = new java.io.File("/dev/null");
+            if (stdin != null) {
+                in = Files.createTempFile("understudy-cmd-", ".in");
+                Files.write(in, stdin);
+                input = in.toFile();
+            }
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(input))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().putAll(env);
             p = pb.start();
@@ -67,6 +82,7 @@ public final class Command {
         } finally {
             deleteQuietly(out);
             deleteQuietly(err);
+            deleteQuietly(in);
         }
     }
 

@@ -17,6 +17,8 @@ import java.util.Set;
 public final class Rules {
     /** How long FAILOVER_COMPLETED waits for the new holder's first vote before it goes out without it. */
     static final long REPORT_WAIT_MS = 60_000;
+    /** How long two hosts may both report signing before it counts (a handover's overlap of status reports). */
+    static final long HANDOVER_OVERLAP_MS = 1000;
     /** Events (a takeover, a refused bundle) older than this are not reported any more. */
     static final long EVENT_WINDOW_MS = 3_600_000;
 
@@ -64,8 +66,18 @@ public final class Rules {
                         .with("signing hosts (their own view)", String.join(", ", signingHosts)));
             }
         }
-        if (signingHosts.size() > 1 && out.stream().noneMatch(a -> a.name() == AlertName.TWO_SIGNERS)) {
-            out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", "hosts " + String.join(", ", signingHosts) + " each report their node signing"));
+        // the hosts' own view: in a handover the old holder's last report can say "signing" for up to a second after
+        // the new holder's first; only a second look that still sees two counts (the chain's record needs no wait)
+        long now = o.at().toEpochMilli();
+        if (signingHosts.size() < 2) {
+            s.bothSigningSinceMs = -1;
+        } else if (s.bothSigningSinceMs < 0) {
+            s.bothSigningSinceMs = now;
+        }
+        if (s.bothSigningSinceMs >= 0 && now - s.bothSigningSinceMs >= HANDOVER_OVERLAP_MS
+                && out.stream().noneMatch(a -> a.name() == AlertName.TWO_SIGNERS)) {
+            out.add(Alert.of(AlertName.TWO_SIGNERS, v, "", "hosts " + String.join(", ", signingHosts) + " each report their node signing"
+                    + " (for " + (now - s.bothSigningSinceMs) / 1000 + " s)"));
         }
         if (ev != null && ev.inCurrentSet()) {
             // the chain's view: only the holder may sign, so a holding main whose key is heard on the chain signs

@@ -15,6 +15,8 @@ public final class WatchState {
     long demotedEpoch;
     /** The chain's count of the validator's double signs at the last check; -1 before the first. */
     long lastDoubleSigns = -1;
+    /** Since when two hosts report signing (their own view); -1 when not. */
+    long bothSigningSinceMs = -1;
     final Map<String, Long> keysMissingSinceMs = new TreeMap<>();
     final Map<String, Long> pendingSinceMs = new TreeMap<>();
 
@@ -28,6 +30,7 @@ public final class WatchState {
         w.lastEpoch = n.path("lastEpoch").asLong();
         w.demotedEpoch = n.path("demotedEpoch").asLong();
         w.lastDoubleSigns = n.path("lastDoubleSigns").asLong(-1);
+        w.bothSigningSinceMs = n.path("bothSigningSinceMs").asLong(-1);
         n.path("keysMissingSinceMs").fields().forEachRemaining(e -> w.keysMissingSinceMs.put(e.getKey(), e.getValue().asLong()));
         n.path("pendingSinceMs").fields().forEachRemaining(e -> w.pendingSinceMs.put(e.getKey(), e.getValue().asLong()));
         return w;
@@ -35,7 +38,8 @@ public final class WatchState {
 
     public void write(Path file) throws IOException {
         ObjectNode n = Json.object();
-        n.put("lastHolder", lastHolder).put("lastEpoch", lastEpoch).put("demotedEpoch", demotedEpoch).put("lastDoubleSigns", lastDoubleSigns);
+        n.put("lastHolder", lastHolder).put("lastEpoch", lastEpoch).put("demotedEpoch", demotedEpoch).put("lastDoubleSigns", lastDoubleSigns)
+                .put("bothSigningSinceMs", bothSigningSinceMs);
         ObjectNode k = n.putObject("keysMissingSinceMs");
         keysMissingSinceMs.forEach(k::put);
         ObjectNode p = n.putObject("pendingSinceMs");

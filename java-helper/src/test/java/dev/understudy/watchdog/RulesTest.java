@@ -121,8 +121,15 @@ class RulesTest {
         // the history before the first check is not news
         assertEquals(List.of(), names(Rules.evaluate(obs("m", chain(true, 1, false, 0, 4), status("holder", true, true, true, false),
                 status("standby", true, false, true, false)), state(), CFG)));
+        // both hosts say they sign: a handover's overlap of reports at the first look, two signers at the second
         Observation hostsSay = obs("m", chain(true, 1, false), status("holder", true, true, true, false), status("standby", true, true, true, false));
-        assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(hostsSay, state(), CFG)));
+        WatchState own = state();
+        assertEquals(List.of(), names(Rules.evaluate(hostsSay, own, CFG)));
+        Observation stillSay = new Observation(NOW.plusSeconds(2), "v", "m", true, 3, 3, null, "m", 42, 2, hostsSay.hosts(), hostsSay.evidence(),
+                null, null);
+        assertEquals(List.of("TWO_SIGNERS"), names(Rules.evaluate(stillSay, own, CFG)));
+        Rules.evaluate(healthy(), own, CFG);
+        assertEquals(List.of(), names(Rules.evaluate(stillSay, own, CFG)), "cleared: a new overlap starts from zero");
     }
 
     @Test
