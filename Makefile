@@ -32,7 +32,7 @@ lint: deps
 	python3 docs/config-reference --check
 
 # Every scenario on one booted lab (created once, destroyed once).
-MOLECULE_SCENARIOS := default bundles failover alerts chaos
+MOLECULE_SCENARIOS := default bundles alerts failover chaos
 molecule: unit
 	lab/molecule-run --shared-lab $(MOLECULE_SCENARIOS)
 

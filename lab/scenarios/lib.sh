@@ -133,7 +133,11 @@ wait_alert() {
     found=$(sink_alerts "$since" 2>/dev/null | jq -c --arg n "$name" --arg s "$status" --arg sub "$subject" \
       'select(.name == $n and .status == $s and ($sub == "" or .subject == $sub))' | head -1) || true
     [ -z "$found" ] || { echo "$found"; return 0; }
-    [ $SECONDS -lt $deadline ] || fail "no $status $name${subject:+ ($subject)} reached the receiver within ${limit} s"
+    if [ $SECONDS -ge $deadline ]; then
+      # what the watchdog did meanwhile, for whoever reads the failure
+      on monitor "journalctl -u understudy-watchdog -n 25 --no-pager; cat /var/lib/understudy/alerts.json" >&2 2>/dev/null || true
+      fail "no $status $name${subject:+ ($subject)} reached the receiver within ${limit} s"
+    fi
     sleep 0.5
   done
 }
