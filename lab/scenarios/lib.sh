@@ -97,7 +97,13 @@ baseline() {
   wait_until 90 "both agents reporting" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '[.hosts[] | select(.status.updatedAtMs != null)] | length == 2'"
   if ! holder_is lab-main; then
     wait_until 90 "main ready for failback" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-main\") | .status.synced and .status.keys.current'"
-    on monitor understudy failback >/dev/null || fail "failback to main did not complete"
+    # a host that has just booted can keep etcd busy for a moment: ask again before giving up
+    local try
+    for try in 1 2 3; do
+      on monitor understudy failback >/dev/null && break
+      [ "$try" -lt 3 ] || fail "failback to main did not complete"
+      sleep 3
+    done
   fi
   wait_until 60 "main signing" node_is main signing true
   wait_until 90 "backup synced with keys for the current period" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-backup\") | .status.synced and .status.keys.current and (.status.role == \"standby\")'"

@@ -276,6 +276,15 @@ public final class CoordinationCommands {
 
         @Override
         protected int execute(Options o, Io io) throws Exception {
+            try {
+                return handover(o, io);
+            } catch (EtcdException e) {
+                throw new UnavailableException("etcd did not answer in time (" + e.getMessage() + "); the handover may not"
+                        + " have started: check `understudy status` and try again", e);
+            }
+        }
+
+        private int handover(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
             String target = failback ? c.mainHost() : o.get("to");
             if (target == null) {
