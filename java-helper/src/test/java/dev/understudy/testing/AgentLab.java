@@ -190,6 +190,18 @@ public final class AgentLab implements AutoCloseable {
         return chainGet("/validators/val1/summary?from=" + from + "&to=" + to);
     }
 
+    /** Stops the agents that run, closes the lab, and fails if the chain recorded a double sign since startRound. */
+    public void closeWithoutDoubleSign(long startRound, Running... agents) throws Exception {
+        for (Running a : agents) {
+            if (a != null) {
+                a.stop();
+            }
+        }
+        JsonNode v = summary(startRound, round());
+        close();
+        org.junit.jupiter.api.Assertions.assertEquals(0, v.get("doubleSigns").asLong(), "the chain recorded a double sign: " + v);
+    }
+
     @Override
     public void close() throws Exception {
         receiving = false;
