@@ -5,13 +5,14 @@ MVN := mvn -B -ntp -q
 export ANSIBLE_CONFIG := $(CURDIR)/ansible/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
 
-.PHONY: help deps build unit lint molecule test demo lab-up lab-down converge status clean chaos bench
+.PHONY: help deps build unit lint whitepaper molecule test demo lab-up lab-down converge status clean chaos bench
 
 help:
 	@echo "make demo      install, build, bring up the lab, provision it, show main signing and backup synced"
 	@echo "make test      unit tests, linters, Molecule scenarios on the lab (what CI runs)"
 	@echo "make chaos SEED=N MINUTES=M   a seeded random fault run on its own lab"
 	@echo "make bench [RUNS=5]           failover benchmarks at 1 s and 6 s rounds (fresh labs)"
+	@echo "make whitepaper               WHITEPAPER.md to docs/_build/WHITEPAPER.pdf (pandoc, diagrams rendered)"
 	@echo "make lab-up | converge | status | lab-down"
 
 deps:
@@ -27,9 +28,13 @@ unit: deps
 lint: deps
 	yamllint -s .
 	ansible-lint --offline
-	shellcheck -x lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
+	shellcheck -x docs/whitepaper/build lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
 	python3 docs/config-reference --check
+
+# The white paper as a PDF, checked (every diagram an image, every section present): docs/_build/WHITEPAPER.pdf
+whitepaper: deps
+	docs/whitepaper/build
 
 # Every scenario on one booted lab (created once, destroyed once).
 MOLECULE_SCENARIOS := default bundles alerts failover chaos
@@ -55,7 +60,7 @@ bench: build
 	lab/bench --runs $(RUNS) --label "6 s rounds" | tee /var/lib/understudy-lab/results/bench-6s.md
 	lab/lab down
 
-test: unit lint molecule
+test: unit lint whitepaper molecule
 	@echo "make test: all passed"
 
 lab-up: build
