@@ -10,20 +10,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A mapping in a config file, read key by key. Every error names the file, the key's dotted path and what
  * is expected; {@link #done()} rejects keys nobody read (a typo is an error, not a silent default).
  */
 public final class Section {
+    /** Every setting any parser asked for, present or not, by pattern ({@code hosts.*.role}): the reference check. */
+    private static final Set<String> KNOWN = ConcurrentHashMap.newKeySet();
+
     private final String file;
     private final String path;
+    /** The path with the names of named entries replaced by {@code *}. */
+    private final String pattern;
     private final JsonNode node;
     private final Set<String> read = new LinkedHashSet<>();
 
-    Section(String file, String path, JsonNode node) {
+    Section(String file, String path, String pattern, JsonNode node) {
         this.file = file;
         this.path = path;
+        this.pattern = pattern;
         this.node = node;
     }
 
@@ -31,7 +38,15 @@ public final class Section {
         if (node == null || !node.isObject()) {
             throw new BadInputException(file + ": expected a mapping of settings at the top level");
         }
-        return new Section(file, "", node);
+        return new Section(file, "", "", node);
+    }
+
+    /**
+     * The settings the parsers of this process have asked for so far, as dotted patterns; a test parses the
+     * documented examples and checks that every setting the code knows is documented.
+     */
+    public static Set<String> knownSettings() {
+        return new TreeSet<>(KNOWN);
     }
 
     public String where(String key) {
@@ -53,6 +68,7 @@ public final class Section {
 
     private JsonNode get(String key) {
         read.add(key);
+        KNOWN.add(pattern.isEmpty() ? key : pattern + "." + key);
         JsonNode v = node.get(key);
         return v == null || v.isNull() ? null : v;
     }
@@ -164,7 +180,8 @@ public final class Section {
     public Section optionalSection(String key) throws BadInputException {
         JsonNode v = get(key);
         if (v == null) {
-            return new Section(file, join(key), com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+            return new Section(file, join(key), patternOf(key),
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
         }
         return sectionOf(key, v);
     }
@@ -173,7 +190,18 @@ public final class Section {
         if (!v.isObject()) {
             throw error(key, "expected a mapping, got " + v.getNodeType().toString().toLowerCase());
         }
-        return new Section(file, join(key), v);
+        return new Section(file, join(key), patternOf(key), v);
+    }
+
+    private Section entryOf(String name, JsonNode v) throws BadInputException {
+        if (!v.isObject()) {
+            throw error(name, "expected a mapping, got " + v.getNodeType().toString().toLowerCase());
+        }
+        return new Section(file, join(name), pattern + ".*", v);
+    }
+
+    private String patternOf(String key) {
+        return pattern.isEmpty() ? key : pattern + "." + key;
     }
 
     /** The entries of a mapping of named sub-mappings (e.g. hosts: {name: {...}}), in file order. */
@@ -183,7 +211,7 @@ public final class Section {
         for (Iterator<Map.Entry<String, JsonNode>> it = s.node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             s.read.add(e.getKey());
-            out.add(Map.entry(e.getKey(), s.sectionOf(e.getKey(), e.getValue())));
+            out.add(Map.entry(e.getKey(), s.entryOf(e.getKey(), e.getValue())));
         }
         return out;
     }
