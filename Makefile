@@ -30,6 +30,7 @@ lint: deps
 	ansible-lint --offline
 	shellcheck -x docs/whitepaper/build lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
+	ansible-playbook -i inventories/example ansible/site.yml --syntax-check >/dev/null
 	python3 docs/config-reference --check
 
 # The white paper as a PDF, checked (every diagram an image, every section present): docs/_build/WHITEPAPER.pdf
