@@ -1,0 +1,79 @@
+package dev.understudy.node.everscale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.node.NodeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** ever-node's answers, over fixtures in the documented formats (src/test/resources/adapters/everscale). */
+final class EverParsersTest {
+    private static byte[] fixture(String name) throws IOException {
+        try (InputStream in = EverParsersTest.class.getResourceAsStream("/adapters/everscale/" + name)) {
+            if (in == null) {
+                throw new IOException("fixture missing: " + name);
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    private static EverStats stats(String name) throws Exception {
+        return EverStats.parse(new String(fixture(name), StandardCharsets.UTF_8), name);
+    }
+
+    @Test
+    void aSyncedActiveNode() throws Exception {
+        EverStats s = stats("getstats-synced-active.json");
+        assertTrue(s.synced(20));
+        assertTrue(s.active());
+        assertTrue(s.inCurrentSet());
+        assertTrue(s.inNextSet());
+    }
+
+    @Test
+    void aSyncedStandbyAndALaggingNode() throws Exception {
+        EverStats standby = stats("getstats-synced-standby.json");
+        assertTrue(standby.synced(20));
+        assertFalse(standby.active());
+        assertFalse(standby.inCurrentSet());
+        EverStats lagging = stats("getstats-lagging.json");
+        assertFalse(lagging.synced(20), "not synchronization_finished");
+        assertEquals(420, lagging.timediff());
+        assertFalse(new EverStats("synchronization_finished", 25, "Active", true, true).synced(20), "finished but 25 s behind");
+    }
+
+    @Test
+    void malformedOutputNamesTheFieldAndTheSource() {
+        NodeException e = assertThrows(NodeException.class, () -> stats("getstats-malformed.json"));
+        assertTrue(e.isBadOutput());
+        assertEquals("getstats-malformed.json: field 'validation_status' expected one of Disabled, Waiting, Countdown, Active, got 'Validating'",
+                e.getMessage());
+        NodeException missing = assertThrows(NodeException.class,
+                () -> EverStats.parse("{\"validation_status\": \"Active\", \"sync_status\": \"x\"}", "console getstats"));
+        assertEquals("console getstats: field 'timediff' missing or not an integer", missing.getMessage());
+        NodeException notJson = assertThrows(NodeException.class, () -> EverStats.parse("error: timeout", "console getstats"));
+        assertTrue(notJson.getMessage().startsWith("console getstats: not valid JSON"), notJson.getMessage());
+    }
+
+    @Test
+    void keysOfTheCurrentAndNextElectionsOnly() throws Exception {
+        List<EverKeys.Entry> entries = EverKeys.entries(fixture("config.json"), 1_795_233_536L, "configs/config.json");
+        assertEquals(List.of(1_795_233_536L, 1_795_299_072L), entries.stream().map(EverKeys.Entry::electionId).toList());
+        assertEquals(3, EverKeys.entries(fixture("config.json"), 0, "configs/config.json").size());
+    }
+
+    @Test
+    void anEntryWhoseKeyIsNotInTheRingIsAnError() {
+        NodeException e = assertThrows(NodeException.class,
+                () -> EverKeys.entries(fixture("config-missing-ring-key.json"), 0, "configs/config.json"));
+        assertTrue(e.isBadOutput());
+        assertTrue(e.getMessage().startsWith("configs/config.json: validator_keys[2]: key ")
+                && e.getMessage().endsWith(" is not in validator_key_ring"), e.getMessage());
+    }
+}
