@@ -9,6 +9,7 @@ import dev.understudy.bundle.Bundle;
 import dev.understudy.bundle.BundleStore;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.Command;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.common.RunLock;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -310,21 +312,21 @@ public final class Agent implements AutoCloseable {
             LOG.error("{}no fence_command configured; the watchdog stays armed and resets the host if one is configured", tag);
             return false;
         }
+        return runFenceCommand(cs.fenceCommand(), cs.requestTimeout().multipliedBy(3), tag);
+    }
+
+    /**
+     * Runs the fence command through the shared runner: its output goes to files (a talkative command cannot block
+     * on a full pipe), and one that overruns {@code timeout} is killed with its children. True when it exited 0.
+     */
+    static boolean runFenceCommand(List<String> argv, Duration timeout, String tag) {
         try {
-            Process p = new ProcessBuilder(cs.fenceCommand()).redirectErrorStream(true).start();
-            if (!p.waitFor(cs.requestTimeout().toMillis() * 3, TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                LOG.error("{}fence command {} did not finish in time", tag, cs.fenceCommand());
-                return false;
-            }
-            boolean ok = p.exitValue() == 0;
-            LOG.warn("{}fence command {} exited {}", tag, cs.fenceCommand(), p.exitValue());
-            return ok;
-        } catch (IOException e) {
-            LOG.error("{}fence command {} failed: {}", tag, cs.fenceCommand(), e.getMessage());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Command.Result r = Command.run(argv, Map.of(), timeout);
+            LOG.warn("{}fence command {} exited {}{}", tag, argv, r.exit(),
+                    r.exit() == 0 || r.stderrTail().isEmpty() ? "" : ": " + r.stderrTail());
+            return r.exit() == 0;
+        } catch (Command.Failure e) {
+            LOG.error("{}fence command failed: {}", tag, e.getMessage());
             return false;
         }
     }
