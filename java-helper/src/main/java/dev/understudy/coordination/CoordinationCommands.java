@@ -178,7 +178,7 @@ public final class CoordinationCommands {
                         up ? st.path("role").asText() : "-", up ? "up" : "DOWN", up ? yes(st.path("synced")) : "-",
                         up ? st.path("lagRounds").asText("-") : "-", up ? yes(st.path("signing")) : "-",
                         up ? yes(st.path("keys").path("current")) + "/" + yes(st.path("keys").path("next")) : "-",
-                        up ? st.path("nodeError").asText(st.path("lastError").asText("")) : "no status for " + h.path("staleSeconds").asText("?") + " s");
+                        up ? st.path("nodeError").asText(st.path("lastError").asText("")) : "no status in etcd: agent stopped, or host down or cut off");
             }
             io.out().printf("etcd: %d of %d members answer%n", s.path("etcd").path("answering").asInt(),
                     s.path("etcd").path("members").asInt());
