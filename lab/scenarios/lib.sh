@@ -10,7 +10,21 @@ RESULTS=${LAB_RESULTS:-/var/lib/understudy-lab/results}
 mkdir -p "$RESULTS"
 
 say() { printf '%s %s: %s\n' "$(date +%H:%M:%S.%3N)" "${SCENARIO:-scenario}" "$*" >&2; }
-fail() { say "FAILED: $*"; exit 1; }
+# fail MESSAGE: the scenario failed; the role's state, the chain's view and both agents' last decisions go to
+# stderr with it (bounded, best effort), so a failure in CI explains itself.
+fail() {
+  say "FAILED: $*"
+  {
+    echo "--- understudy status (monitor)"
+    timeout 10 "$LAB" ssh monitor understudy status 2>&1 | head -12
+    echo "--- chain: $(timeout 5 "$LAB" exec curl -sf --max-time 3 "$CHAIN_URL/validators/val1" 2>&1 | head -c 600)"
+    for h in main backup; do
+      echo "--- $h: understudy-agent, last 60 s"
+      timeout 10 "$LAB" ssh "$h" "journalctl -u understudy-agent --since '-60 s' --no-pager -o short-precise | tail -25" 2>&1
+    done
+  } >&2 || true
+  exit 1
+}
 now_ms() { date +%s%3N; }
 
 # on HOST CMD...: a command on a lab host over SSH (pinned key).
