@@ -6,25 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.understudy.node.NodeException;
+import dev.understudy.testing.Fixtures;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** ever-node's answers, over fixtures in the documented formats (src/test/resources/adapters/everscale). */
 final class EverParsersTest {
     private static byte[] fixture(String name) throws IOException {
-        try (InputStream in = EverParsersTest.class.getResourceAsStream("/adapters/everscale/" + name)) {
-            if (in == null) {
-                throw new IOException("fixture missing: " + name);
-            }
-            return in.readAllBytes();
-        }
+        return Fixtures.bytes("/adapters/everscale/" + name);
     }
 
     private static EverStats stats(String name) throws Exception {
-        return EverStats.parse(new String(fixture(name), StandardCharsets.UTF_8), name);
+        return EverStats.parse(Fixtures.text("/adapters/everscale/" + name), name);
     }
 
     @Test
@@ -58,7 +52,7 @@ final class EverParsersTest {
                 () -> EverStats.parse("{\"validation_status\": \"Active\", \"sync_status\": \"x\"}", "console getstats"));
         assertEquals("console getstats: field 'timediff' missing or not an integer", missing.getMessage());
         NodeException notJson = assertThrows(NodeException.class, () -> EverStats.parse("error: timeout", "console getstats"));
-        assertTrue(notJson.getMessage().startsWith("console getstats: not valid JSON"), notJson.getMessage());
+        assertTrue(notJson.getMessage().startsWith("console getstats: malformed JSON"), notJson.getMessage());
     }
 
     @Test

@@ -6,20 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.understudy.node.NodeException;
+import dev.understudy.testing.Fixtures;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** mx-chain-go's answers and prefs, over fixtures in the documented formats (src/test/resources/adapters/multiversx). */
 final class MxParsersTest {
     private static String fixture(String name) throws IOException {
-        try (InputStream in = MxParsersTest.class.getResourceAsStream("/adapters/multiversx/" + name)) {
-            if (in == null) {
-                throw new IOException("fixture missing: " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return Fixtures.text("/adapters/multiversx/" + name);
     }
 
     @Test

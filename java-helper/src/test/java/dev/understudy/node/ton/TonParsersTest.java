@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.understudy.node.NodeException;
+import dev.understudy.testing.Fixtures;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,16 +15,11 @@ import org.junit.jupiter.api.Test;
 /** The TON node's answers, over fixtures in the documented formats (src/test/resources/adapters/ton). */
 final class TonParsersTest {
     private static byte[] fixture(String name) throws IOException {
-        try (InputStream in = TonParsersTest.class.getResourceAsStream("/adapters/ton/" + name)) {
-            if (in == null) {
-                throw new IOException("fixture missing: " + name);
-            }
-            return in.readAllBytes();
-        }
+        return Fixtures.bytes("/adapters/ton/" + name);
     }
 
     private static TonStats stats(String name) throws Exception {
-        return TonStats.parse(new String(fixture(name), StandardCharsets.UTF_8), name);
+        return TonStats.parse(Fixtures.text("/adapters/ton/" + name), name);
     }
 
     @Test
@@ -86,7 +81,7 @@ final class TonParsersTest {
         assertTrue(e.getMessage().startsWith("db/config.json: validators[2].id: not base64"), e.getMessage());
         NodeException notJson = assertThrows(NodeException.class,
                 () -> TonKeys.unexpired("{\"validators\": [".getBytes(StandardCharsets.UTF_8), 0, "db/config.json"));
-        assertTrue(notJson.getMessage().startsWith("db/config.json: not valid JSON"), notJson.getMessage());
+        assertTrue(notJson.getMessage().startsWith("db/config.json: malformed JSON"), notJson.getMessage());
         NodeException noExpiry = assertThrows(NodeException.class, () -> TonKeys.unexpired(
                 "{\"validators\": [{\"id\": \"x\"}]}".getBytes(StandardCharsets.UTF_8), 0, "db/config.json"));
         assertEquals("db/config.json: validators[0]: field 'expire_at' missing or not an integer", noExpiry.getMessage());
