@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Command;
-import dev.understudy.common.Json;
 import dev.understudy.config.Section;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.Fields;
@@ -15,7 +14,6 @@ import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
 import dev.understudy.node.PeriodKeys;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,11 +99,7 @@ public final class CommandAdapter implements NodeAdapter {
         if (r.exit() != 0) {
             throw failed(op, r);
         }
-        try {
-            return Json.parseObject(r.stdout().getBytes(StandardCharsets.UTF_8), source(op));
-        } catch (BadInputException e) {
-            throw NodeException.badOutput(e.getMessage());
-        }
+        return Fields.object(r.stdout(), source(op));
     }
 
     /** Runs an operation whose exit code is its answer: 0 done. */

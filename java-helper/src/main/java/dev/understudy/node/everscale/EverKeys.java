@@ -1,10 +1,8 @@
 package dev.understudy.node.everscale;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.understudy.node.Fields;
 import dev.understudy.node.NodeException;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,22 +15,13 @@ public final class EverKeys {
     public record Entry(long electionId, String validatorKeyId, String adnlKeyId) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private EverKeys() {
     }
 
     /** The entries with an election id of at least {@code fromElectionId}, in file order. */
     public static List<Entry> entries(byte[] configJson, long fromElectionId, String src) throws NodeException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(configJson);
-        } catch (IOException e) {
-            throw NodeException.badOutput(src + ": not valid JSON: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw NodeException.badOutput(src + ": expected a JSON object");
-        }
+        JsonNode root = Fields.object(configJson, src);
         JsonNode keys = root.get("validator_keys");
         if (keys == null || keys.isNull()) {
             return List.of();

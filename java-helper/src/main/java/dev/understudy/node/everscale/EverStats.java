@@ -1,10 +1,8 @@
 package dev.understudy.node.everscale;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.understudy.node.Fields;
 import dev.understudy.node.NodeException;
-import java.io.IOException;
 import java.util.Set;
 
 /**
@@ -14,7 +12,6 @@ import java.util.Set;
  */
 public record EverStats(String syncStatus, long timediff, String validationStatus, boolean inCurrentSet, boolean inNextSet) {
     public static final Set<String> VALIDATION_STATUSES = Set.of("Disabled", "Waiting", "Countdown", "Active");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public boolean synced(long thresholdS) {
         return "synchronization_finished".equals(syncStatus) && timediff < thresholdS;
@@ -26,15 +23,7 @@ public record EverStats(String syncStatus, long timediff, String validationStatu
     }
 
     public static EverStats parse(String output, String src) throws NodeException {
-        JsonNode n;
-        try {
-            n = JSON.readTree(output);
-        } catch (IOException e) {
-            throw NodeException.badOutput(src + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        if (n == null || !n.isObject()) {
-            throw NodeException.badOutput(src + ": expected a JSON object");
-        }
+        JsonNode n = Fields.object(output, src);
         String validation = Fields.text(n, "validation_status", src);
         if (!VALIDATION_STATUSES.contains(validation)) {
             throw NodeException.badOutput(src + ": field 'validation_status' expected one of Disabled, Waiting, Countdown, Active, got '"

@@ -1,10 +1,8 @@
 package dev.understudy.node.multiversx;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.understudy.node.Fields;
 import dev.understudy.node.NodeException;
-import java.io.IOException;
 
 /**
  * mx-chain-go's {@code GET /node/status}: {@code data.metrics} with {@code erd_is_syncing} (0/1), {@code erd_nonce},
@@ -13,7 +11,6 @@ import java.io.IOException;
  */
 public record MxStatus(boolean syncing, long nonce, long round, long epoch, String peerType, long redundancyLevel,
         boolean mainActive) {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The node's key is in the set that signs this epoch. */
     public boolean eligible() {
@@ -21,15 +18,7 @@ public record MxStatus(boolean syncing, long nonce, long round, long epoch, Stri
     }
 
     public static MxStatus parse(String body, String src) throws NodeException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (IOException e) {
-            throw NodeException.badOutput(src + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        if (root == null || !root.isObject()) {
-            throw NodeException.badOutput(src + ": expected a JSON object");
-        }
+        JsonNode root = Fields.object(body, src);
         JsonNode data = root.get("data");
         JsonNode m = data == null ? null : data.get("metrics");
         if (m == null || !m.isObject()) {

@@ -10,6 +10,7 @@ import dev.understudy.common.HttpJson;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
 import dev.understudy.node.Evidence;
+import dev.understudy.node.Fields;
 import dev.understudy.node.KeyFile;
 import dev.understudy.node.KeySet;
 import dev.understudy.node.NodeAdapter;
@@ -159,7 +160,7 @@ public final class SimnetAdapter implements NodeAdapter {
     long currentPeriod() throws NodeException {
         Path cache = home.resolve("chain.json");
         try {
-            ObjectNode c = Json.parseObject(Files.readAllBytes(cache), cache.toString());
+            ObjectNode c = Fields.object(Files.readAllBytes(cache), cache.toString());
             long genesis = c.path("genesisMillis").asLong();
             long roundMs = c.path("roundMs").asLong();
             long periodRounds = c.path("periodRounds").asLong();
@@ -170,8 +171,6 @@ public final class SimnetAdapter implements NodeAdapter {
             return now < genesis ? 0 : (now - genesis) / roundMs / periodRounds;
         } catch (IOException e) {
             throw NodeException.unavailable(cache + ": cannot read the node's chain parameters: " + e.getMessage(), e);
-        } catch (BadInputException e) {
-            throw NodeException.badOutput(e.getMessage());
         }
     }
 
@@ -184,7 +183,7 @@ public final class SimnetAdapter implements NodeAdapter {
         long current = currentPeriod();
         Path cfg = home.resolve("config.json");
         try {
-            ObjectNode c = Json.parseObject(Files.readAllBytes(cfg), cfg.toString());
+            ObjectNode c = Fields.object(Files.readAllBytes(cfg), cfg.toString());
             JsonNode entries = c.get("validators");
             if (entries == null || !entries.isArray()) {
                 throw NodeException.badOutput(cfg + ": field 'validators' missing or not a list");
@@ -213,8 +212,6 @@ public final class SimnetAdapter implements NodeAdapter {
                 files.add(new KeyFile("wallet.pk", 0600, Files.readAllBytes(wallet)));
             }
             return new KeySet(files, periods);
-        } catch (BadInputException e) {
-            throw NodeException.badOutput(e.getMessage());
         } catch (IOException e) {
             throw NodeException.unavailable("reading keys from " + home + ": " + e.getMessage(), e);
         }

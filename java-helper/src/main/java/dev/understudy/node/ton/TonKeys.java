@@ -1,10 +1,8 @@
 package dev.understudy.node.ton;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.understudy.node.Fields;
 import dev.understudy.node.NodeException;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -40,22 +38,13 @@ public final class TonKeys {
     public record Temp(String id, long expireAt) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private TonKeys() {
     }
 
     /** The entries of config.json that expire after {@code now} (unix seconds), in file order. */
     public static List<Entry> unexpired(byte[] configJson, long now, String src) throws NodeException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(configJson);
-        } catch (IOException e) {
-            throw NodeException.badOutput(src + ": not valid JSON: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw NodeException.badOutput(src + ": expected a JSON object");
-        }
+        JsonNode root = Fields.object(configJson, src);
         JsonNode validators = root.get("validators");
         if (validators == null || validators.isNull()) {
             return List.of();
