@@ -17,42 +17,41 @@ public final class MxPrefs {
     }
 
     public static long redundancyLevel(String toml, String src) throws NodeException {
-        Matcher m = find(toml, src);
-        return Long.parseLong(m.group(2));
+        String[] lines = toml.split("\n", -1);
+        long v = Long.parseLong(matched(lines[levelLine(lines, src)]).group(2));
+        if (v < 0) {
+            throw NodeException.badOutput(src + ": [Preferences] RedundancyLevel is negative (" + v + "); the node refuses it");
+        }
+        return v;
     }
 
-    /** The same file with the level replaced. */
+    /** The same file with the level replaced; every other byte as it was. */
     public static String withRedundancyLevel(String toml, long level, String src) throws NodeException {
         if (level < 0) {
             throw new IllegalArgumentException("RedundancyLevel must not be negative (the node refuses it): " + level);
         }
-        StringBuilder out = new StringBuilder();
-        String section = "";
-        boolean done = false;
-        for (String line : toml.split("(?<=\n)", -1)) {
-            String bare = line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;
-            Matcher s = SECTION.matcher(bare);
-            if (s.matches()) {
-                section = s.group(1).strip();
-            }
-            Matcher l = LEVEL.matcher(bare);
-            if (!done && section.equals("Preferences") && l.matches()) {
-                out.append(l.group(1)).append(level).append(l.group(3)).append(line.endsWith("\n") ? "\n" : "");
-                done = true;
-            } else {
-                out.append(line);
-            }
-        }
-        if (!done) {
-            find(toml, src); // throws naming what is missing
-        }
-        return out.toString();
+        String[] lines = toml.split("\n", -1);
+        int i = levelLine(lines, src);
+        Matcher m = matched(lines[i]);
+        lines[i] = m.group(1) + level + m.group(3);
+        return String.join("\n", lines);
     }
 
-    private static Matcher find(String toml, String src) throws NodeException {
+    /** The RedundancyLevel line {@link #levelLine} found, with its groups. */
+    private static Matcher matched(String line) {
+        Matcher m = LEVEL.matcher(line);
+        if (!m.matches()) {
+            throw new IllegalStateException("not a RedundancyLevel line: " + line);
+        }
+        return m;
+    }
+
+    /** The index of [Preferences]' RedundancyLevel line, or an error naming what is missing or malformed. */
+    private static int levelLine(String[] lines, String src) throws NodeException {
         String section = "";
         boolean sawSection = false;
-        for (String line : toml.split("\n", -1)) {
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
             Matcher s = SECTION.matcher(line);
             if (s.matches()) {
                 section = s.group(1).strip();
@@ -60,13 +59,8 @@ public final class MxPrefs {
                 continue;
             }
             if (section.equals("Preferences")) {
-                Matcher l = LEVEL.matcher(line);
-                if (l.matches()) {
-                    long v = Long.parseLong(l.group(2));
-                    if (v < 0) {
-                        throw NodeException.badOutput(src + ": [Preferences] RedundancyLevel is negative (" + v + "); the node refuses it");
-                    }
-                    return l;
+                if (LEVEL.matcher(line).matches()) {
+                    return i;
                 }
                 if (line.strip().startsWith("RedundancyLevel")) {
                     throw NodeException.badOutput(src + ": [Preferences] RedundancyLevel expected a whole number, got '"
