@@ -6,6 +6,7 @@ import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Command;
 import dev.understudy.config.Section;
 import dev.understudy.node.Evidence;
+import dev.understudy.node.EvidenceJson;
 import dev.understudy.node.Fields;
 import dev.understudy.node.KeyFile;
 import dev.understudy.node.KeySet;
@@ -13,6 +14,7 @@ import dev.understudy.node.NodeAdapter;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
 import dev.understudy.node.PeriodKeys;
+import dev.understudy.node.Program;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,34 +37,24 @@ public final class CommandAdapter implements NodeAdapter {
     static final List<String> OPERATIONS = List.of("status", "signing", "evidence", "key_files", "install", "activate", "deactivate",
             "standby_start");
 
-    private final String validator;
     private final Path keyDir;
-    private final Duration timeout;
-    private final Map<String, List<String>> commands;
+    private final Map<String, Program> programs;
 
-    CommandAdapter(String validator, Path keyDir, Duration timeout, Map<String, List<String>> commands) {
-        this.validator = validator;
+    CommandAdapter(Path keyDir, Map<String, Program> programs) {
         this.keyDir = keyDir;
-        this.timeout = timeout;
-        this.commands = Map.copyOf(commands);
+        this.programs = Map.copyOf(programs);
     }
 
     public static CommandAdapter fromConfig(String validator, Section c) throws BadInputException {
         Path keyDir = c.path("key_dir");
         Duration timeout = Duration.ofMillis(c.integer("timeout_ms", 10_000, 100, 600_000));
-        Map<String, List<String>> cmds = new LinkedHashMap<>();
+        Map<String, Program> programs = new LinkedHashMap<>();
         for (String op : OPERATIONS) {
-            List<String> argv = c.strings(op);
-            if (argv.isEmpty()) {
-                throw c.error(op, "is required: the command (argv list) for this operation");
-            }
-            if (!argv.get(0).startsWith("/")) {
-                throw c.error(op, "the program must be an absolute path (no shell, no PATH lookup), got '" + argv.get(0) + "'");
-            }
-            cmds.put(op, argv);
+            programs.put(op, Program.fromConfig(c, op, "command adapter, " + op, timeout,
+                    Map.of("UNDERSTUDY_VALIDATOR", validator, "UNDERSTUDY_OPERATION", op)));
         }
         c.done();
-        return new CommandAdapter(validator, keyDir, timeout, cmds);
+        return new CommandAdapter(keyDir, programs);
     }
 
     @Override
@@ -71,43 +63,21 @@ public final class CommandAdapter implements NodeAdapter {
     }
 
     private Command.Result run(String op, Map<String, String> values) throws NodeException {
-        List<String> argv = new ArrayList<>();
-        for (String a : commands.get(op)) {
-            for (Map.Entry<String, String> v : values.entrySet()) {
-                a = a.replace("{" + v.getKey() + "}", v.getValue());
-            }
-            argv.add(a);
-        }
-        try {
-            return Command.run(argv, Map.of("UNDERSTUDY_VALIDATOR", validator, "UNDERSTUDY_OPERATION", op), timeout);
-        } catch (Command.Failure e) {
-            throw NodeException.unavailable("command adapter, " + op + ": " + e.getMessage(), e);
-        }
+        return programs.get(op).result(List.of(), values);
     }
 
     private String source(String op) {
-        return "command adapter, " + op + " (" + commands.get(op).get(0) + ")";
-    }
-
-    private NodeException failed(String op, Command.Result r) {
-        return NodeException.unavailable(source(op) + " exited " + r.exit() + (r.stderrTail().isEmpty() ? "" : ": " + r.stderrTail()), null);
+        return programs.get(op).source();
     }
 
     /** Runs an operation that answers JSON on exit 0. */
     private ObjectNode json(String op, Map<String, String> values) throws NodeException {
-        Command.Result r = run(op, values);
-        if (r.exit() != 0) {
-            throw failed(op, r);
-        }
-        return Fields.object(r.stdout(), source(op));
+        return Fields.object(programs.get(op).output(List.of(), values), source(op));
     }
 
     /** Runs an operation whose exit code is its answer: 0 done. */
     private void act(String op, Map<String, String> values) throws NodeException {
-        Command.Result r = run(op, values);
-        if (r.exit() != 0) {
-            throw failed(op, r);
-        }
+        programs.get(op).output(List.of(), values);
     }
 
     @Override
@@ -125,7 +95,7 @@ public final class CommandAdapter implements NodeAdapter {
         return switch (r.exit()) {
             case 0 -> true;
             case 1 -> false;
-            default -> throw failed(op, r);
+            default -> throw programs.get(op).failed(r);
         };
     }
 
@@ -136,12 +106,7 @@ public final class CommandAdapter implements NodeAdapter {
 
     @Override
     public Evidence evidence(int rounds) throws NodeException {
-        ObjectNode e = json("evidence", Map.of("rounds", Integer.toString(rounds)));
-        String src = source("evidence");
-        return new Evidence(Fields.bool(e, "signed_recently", src), Fields.integer(e, "last_vote_round", src),
-                Fields.integer(e, "last_signed_round", src), Fields.integer(e, "chain_round", src), rounds,
-                Fields.bool(e, "in_current_set", src), Fields.bool(e, "in_next_set", src), (int) Fields.integer(e, "recent_signers", src),
-                Fields.integer(e, "recent_double_signs", src), Fields.integer(e, "total_double_signs", src), Fields.integer(e, "round_ms", src));
+        return EvidenceJson.run(programs.get("evidence"), rounds);
     }
 
     @Override

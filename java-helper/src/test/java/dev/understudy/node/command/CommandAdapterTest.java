@@ -13,6 +13,7 @@ import dev.understudy.node.Evidence;
 import dev.understudy.node.KeySet;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import dev.understudy.node.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -47,7 +48,7 @@ class CommandAdapterTest {
     }
 
     CommandAdapter adapter(Map<String, String> bodies, long timeoutMs) throws Exception {
-        Map<String, List<String>> cmds = new LinkedHashMap<>();
+        Map<String, Program> cmds = new LinkedHashMap<>();
         for (String op : CommandAdapter.OPERATIONS) {
             String extra = switch (op) {
                 case "evidence" -> "{rounds}";
@@ -56,9 +57,10 @@ class CommandAdapterTest {
                 default -> "";
             };
             String path = script(op, bodies.getOrDefault(op, "exit 0"));
-            cmds.put(op, extra.isEmpty() ? List.of(path) : List.of(path, extra));
+            cmds.put(op, new Program("command adapter, " + op, extra.isEmpty() ? List.of(path) : List.of(path, extra),
+                    java.time.Duration.ofMillis(timeoutMs), Map.of("UNDERSTUDY_VALIDATOR", "val1", "UNDERSTUDY_OPERATION", op)));
         }
-        return new CommandAdapter("val1", keyDir, java.time.Duration.ofMillis(timeoutMs), cmds);
+        return new CommandAdapter(keyDir, cmds);
     }
 
     String cat(String fixture) {
