@@ -4,7 +4,9 @@ import dev.understudy.cli.BadInputException;
 import dev.understudy.config.Config;
 import dev.understudy.config.Section;
 import dev.understudy.node.command.CommandAdapter;
+import dev.understudy.node.everscale.EverAdapter;
 import dev.understudy.node.simnet.SimnetAdapter;
+import dev.understudy.node.ton.TonAdapter;
 
 /** Builds the adapter named in {@code node.adapter} from its section of the config. */
 public final class NodeAdapters {
@@ -13,10 +15,12 @@ public final class NodeAdapters {
 
     public static NodeAdapter create(Config config) throws BadInputException {
         Section node = config.node();
-        String kind = node.choice("adapter", null, "simnet", "command");
+        String kind = node.choice("adapter", null, "simnet", "command", "ton", "everscale");
         NodeAdapter a = switch (kind) {
             case "simnet" -> SimnetAdapter.fromConfig(config.validator(), node.section("simnet"));
             case "command" -> CommandAdapter.fromConfig(config.validator(), node.section("command"));
+            case "ton" -> TonAdapter.fromConfig(config.validator(), config.stateDir(), node.section("ton"));
+            case "everscale" -> EverAdapter.fromConfig(config.validator(), config.stateDir(), node.section("everscale"));
             default -> throw node.error("adapter", "unknown adapter '" + kind + "'");
         };
         node.done();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.understudy.node.NodeAdapters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,8 @@ final class ConfigReferenceTest {
         JsonNode full = YAML.readTree(firstYamlBlockAfter(reference, "## understudy.yml"));
         List<JsonNode> examples = new ArrayList<>();
         examples.add(full);
-        Config.parse(YAML.writeValueAsBytes(full), Path.of("docs/configuration.md (understudy.yml example)"));
+        // the node adapter reads its own section: build it, as `understudy config check` does
+        NodeAdapters.create(Config.parse(YAML.writeValueAsBytes(full), Path.of("docs/configuration.md (understudy.yml example)")));
 
         // every adapter's documented node: section, in place of the full example's
         String adapters = Files.readString(DOCS.resolve("adapters.md"), StandardCharsets.UTF_8);
@@ -42,8 +44,8 @@ final class ConfigReferenceTest {
         for (String block : nodeBlocks) {
             ObjectNode variant = full.deepCopy();
             variant.set("node", YAML.readTree(block).get("node"));
-            Config.parse(YAML.writeValueAsBytes(variant),
-                    Path.of("docs/adapters.md (" + variant.get("node").get("adapter").asText() + " example)"));
+            NodeAdapters.create(Config.parse(YAML.writeValueAsBytes(variant),
+                    Path.of("docs/adapters.md (" + variant.get("node").get("adapter").asText() + " example)")));
             examples.add(variant);
         }
 

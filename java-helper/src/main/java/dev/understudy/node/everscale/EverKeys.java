@@ -21,7 +21,11 @@ public final class EverKeys {
 
     /** The entries with an election id of at least {@code fromElectionId}, in file order. */
     public static List<Entry> entries(byte[] configJson, long fromElectionId, String src) throws NodeException {
-        JsonNode root = Fields.object(configJson, src);
+        return entries(Fields.object(configJson, src), fromElectionId, src);
+    }
+
+    /** As {@link #entries(byte[], long, String)}, of an already parsed config.json (or the adapter's plan). */
+    public static List<Entry> entries(JsonNode root, long fromElectionId, String src) throws NodeException {
         JsonNode keys = root.get("validator_keys");
         if (keys == null || keys.isNull()) {
             return List.of();

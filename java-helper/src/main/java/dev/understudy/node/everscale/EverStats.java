@@ -8,9 +8,10 @@ import java.util.Set;
 /**
  * ever-node's {@code console -j -c getstats}: {@code sync_status} ({@code synchronization_finished} when synced),
  * {@code timediff} (seconds behind), {@code validation_status} ({@code Disabled|Waiting|Countdown|Active}),
- * {@code in_current_vset_p34}, {@code in_next_vset_p36}.
+ * {@code in_current_vset_p34}, {@code in_next_vset_p36}, and {@code masterchainblocknumber} when present (−1 when not).
  */
-public record EverStats(String syncStatus, long timediff, String validationStatus, boolean inCurrentSet, boolean inNextSet) {
+public record EverStats(String syncStatus, long timediff, String validationStatus, boolean inCurrentSet, boolean inNextSet,
+        long masterchainBlock) {
     public static final Set<String> VALIDATION_STATUSES = Set.of("Disabled", "Waiting", "Countdown", "Active");
 
     public boolean synced(long thresholdS) {
@@ -30,6 +31,7 @@ public record EverStats(String syncStatus, long timediff, String validationStatu
                     + validation + "'");
         }
         return new EverStats(Fields.text(n, "sync_status", src), Fields.integer(n, "timediff", src), validation,
-                Fields.bool(n, "in_current_vset_p34", src), Fields.bool(n, "in_next_vset_p36", src));
+                Fields.bool(n, "in_current_vset_p34", src), Fields.bool(n, "in_next_vset_p36", src),
+                n.has("masterchainblocknumber") ? Fields.integer(n, "masterchainblocknumber", src) : -1);
     }
 }

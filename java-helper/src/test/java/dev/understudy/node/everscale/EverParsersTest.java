@@ -39,7 +39,7 @@ final class EverParsersTest {
         EverStats lagging = stats("getstats-lagging.json");
         assertFalse(lagging.synced(20), "not synchronization_finished");
         assertEquals(420, lagging.timediff());
-        assertFalse(new EverStats("synchronization_finished", 25, "Active", true, true).synced(20), "finished but 25 s behind");
+        assertFalse(new EverStats("synchronization_finished", 25, "Active", true, true, 61234567).synced(20), "finished but 25 s behind");
     }
 
     @Test

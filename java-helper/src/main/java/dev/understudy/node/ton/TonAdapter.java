@@ -1,0 +1,377 @@
+package dev.understudy.node.ton;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.cli.BadInputException;
+import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.Command;
+import dev.understudy.common.FileTrees;
+import dev.understudy.common.Json;
+import dev.understudy.config.Section;
+import dev.understudy.node.Evidence;
+import dev.understudy.node.EvidenceJson;
+import dev.understudy.node.Fields;
+import dev.understudy.node.KeyFile;
+import dev.understudy.node.KeySet;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import dev.understudy.node.PeriodKeys;
+import dev.understudy.node.Program;
+import dev.understudy.node.Systemd;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A TON validator-engine (as mytonctrl installs it), docs/adapters.md#ton. Status from the console's
+ * {@code getstats} and the lite client's {@code getconfig 34/36}; the chain's view of the key's votes from the
+ * operator's {@code evidence} command (the console keeps no record of them).
+ *
+ * <p>A standby runs the engine as a full node whose {@code db/config.json} has no {@code validators} entries. Its
+ * keys come as keyring files plus the entries' ids and dates; {@code install} copies the keyring files and records
+ * the entries in a replay plan, and only {@code activate} replays {@code addpermkey}, {@code addtempkey},
+ * {@code addadnl} and {@code addvalidatoraddr} through the console, since a running engine starts validating as
+ * soon as it has them. {@code deactivate} stops the engine (the only way to end its validator sessions), moves the
+ * entries from config.json into the plan and starts it again as a full node; {@code standby_start} (the guard,
+ * before every start) moves them likewise.
+ */
+public final class TonAdapter implements NodeAdapter {
+    private static final Logger LOG = LogManager.getLogger(TonAdapter.class);
+
+    private final Program console;
+    private final Program liteClient;
+    private final Program evidence;
+    private final Path db;
+    private final Path plan;
+    private final String user;
+    private final Systemd systemd;
+    private final String service;
+    private final String electionService;
+    private final long syncThresholdS;
+    private final long blockMs;
+    private final LongSupplier nowSeconds;
+    /** The last {@code total.validated_blocks.master} ok count this adapter saw, to tell a rising counter. */
+    private long lastValidated = -1;
+
+    TonAdapter(Program console, Program liteClient, Program evidence, Path db, Path plan, String user, String systemctl,
+            String service, String electionService, Duration timeout, long syncThresholdS, long blockMs, LongSupplier nowSeconds) {
+        this.console = console;
+        this.liteClient = liteClient;
+        this.evidence = evidence;
+        this.db = db;
+        this.plan = plan;
+        this.user = user;
+        this.systemd = new Systemd(systemctl, timeout);
+        this.service = service;
+        this.electionService = electionService;
+        this.syncThresholdS = syncThresholdS;
+        this.blockMs = blockMs;
+        this.nowSeconds = nowSeconds;
+    }
+
+    /** Reads {@code node.ton}; the replay plan lives in the helper's state directory. */
+    public static TonAdapter fromConfig(String validator, Path stateDir, Section c) throws BadInputException {
+        Duration timeout = Duration.ofMillis(c.integer("timeout_ms", 5000, 100, 120_000));
+        Map<String, String> env = Map.of("UNDERSTUDY_VALIDATOR", validator);
+        TonAdapter a = new TonAdapter(Program.fromConfig(c, "console", "ton console", timeout, env),
+                Program.fromConfig(c, "lite_client", "ton lite client", timeout, env),
+                Program.fromConfig(c, "evidence", "ton evidence", timeout, env),
+                c.path("db_dir", Path.of("/var/ton-work/db")), stateDir.resolve("ton-replay.json"), c.string("user", "validator"),
+                c.string("systemctl", "/usr/bin/systemctl"), c.string("service", "validator"), c.string("election_service", "mytoncore"),
+                timeout, c.integer("sync_threshold_s", 20, 1, 3600), c.integer("block_ms", 5000, 100, 600_000),
+                () -> System.currentTimeMillis() / 1000);
+        c.done();
+        return a;
+    }
+
+    @Override
+    public String kind() {
+        return "ton";
+    }
+
+    private TonStats stats() throws NodeException {
+        return TonStats.parse(console.output("--cmd", "getstats"), console.source() + " getstats");
+    }
+
+    private TonValidatorSet set(int param) throws NodeException {
+        return TonValidatorSet.parse(liteClient.output("--cmd", "getconfig " + param), param, liteClient.source() + " getconfig " + param);
+    }
+
+    private Path configFile() {
+        return db.resolve("config.json");
+    }
+
+    private byte[] readConfig() throws NodeException {
+        try {
+            return Files.readAllBytes(configFile());
+        } catch (IOException e) {
+            throw NodeException.unavailable("cannot read " + configFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Synced, lag in masterchain blocks, masterchain seqno, and the periods as election ids (utime_since of 34/36). */
+    @Override
+    public NodeStatus status() throws NodeException {
+        TonStats s = stats();
+        TonValidatorSet current = set(34);
+        TonValidatorSet next = set(36);
+        long now = nowSeconds.getAsLong();
+        List<TonKeys.Entry> entries = TonKeys.unexpired(readConfig(), now, configFile().toString());
+        boolean validating = entries.stream().anyMatch(e -> e.electionDate() <= now);
+        boolean adnlInSet = entries.stream().anyMatch(e -> e.adnlAddrs().stream().anyMatch(a -> current.contains(a.id())));
+        long lag = s.outOfSync() * 1000 / blockMs;
+        return new NodeStatus(s.outOfSync() < syncThresholdS, lag, s.masterchainSeqno(), current.since(), next.since(), validating,
+                "out of sync " + s.outOfSync() + " s; validated masterchain blocks ok:" + s.validatedMasterOk()
+                        + (s.activeValidatorGroups() ? "; validator groups active" : "") + (adnlInSet ? "; ADNL in the current set" : ""));
+    }
+
+    /**
+     * The engine signs while it has validator groups, or while its validated-block counter rises. A stopped engine
+     * signs nothing; an engine that runs but does not answer is doubt (an error).
+     */
+    @Override
+    public synchronized boolean signing() throws NodeException {
+        if (!systemd.isActive(service)) {
+            lastValidated = -1;
+            return false;
+        }
+        TonStats s = stats();
+        boolean rising = lastValidated >= 0 && s.validatedMasterOk() > lastValidated;
+        lastValidated = s.validatedMasterOk();
+        return s.activeValidatorGroups() || rising;
+    }
+
+    @Override
+    public Evidence evidence(int rounds) throws NodeException {
+        return EvidenceJson.run(evidence, rounds);
+    }
+
+    /** config.json (read on the standby for the entries' dates, never installed) and the unexpired entries' keyring files. */
+    @Override
+    public KeySet keyFiles() throws NodeException {
+        byte[] cfg = readConfig();
+        List<KeyFile> files = new ArrayList<>();
+        files.add(new KeyFile("config.json", 0600, cfg));
+        List<PeriodKeys> periods = new ArrayList<>();
+        for (TonKeys.Entry e : TonKeys.unexpired(cfg, nowSeconds.getAsLong(), configFile().toString())) {
+            for (String id : e.keyringFiles()) {
+                Path f = db.resolve("keyring").resolve(id);
+                try {
+                    files.add(new KeyFile("keyring/" + id, 0600, Files.readAllBytes(f)));
+                } catch (IOException ex) {
+                    throw NodeException.unavailable(configFile() + " names key " + id + " (election " + e.electionDate()
+                            + "), but " + f + " cannot be read: " + ex.getMessage(), ex);
+                }
+            }
+            periods.add(new PeriodKeys(e.electionDate(), List.of(e.permKey())));
+        }
+        return new KeySet(files, periods);
+    }
+
+    /** Copies the keyring files of the bundle's unexpired entries and adds the entries to the replay plan. */
+    @Override
+    public void install(Path dir) throws NodeException {
+        Path src = dir.resolve("config.json");
+        byte[] cfg;
+        try {
+            cfg = Files.readAllBytes(src);
+        } catch (IOException e) {
+            throw NodeException.unavailable("bundle without config.json: " + e.getMessage(), e);
+        }
+        List<TonKeys.Entry> entries = TonKeys.unexpired(cfg, nowSeconds.getAsLong(), "bundle config.json");
+        try {
+            Path keyring = db.resolve("keyring");
+            for (TonKeys.Entry e : entries) {
+                for (String id : e.keyringFiles()) {
+                    Path from = dir.resolve("keyring").resolve(id);
+                    if (!Files.isRegularFile(from)) {
+                        throw NodeException.badOutput("bundle: keyring/" + id + " missing (named by config.json's entry of election "
+                                + e.electionDate() + ")");
+                    }
+                    Path to = keyring.resolve(id);
+                    AtomicFiles.copy(from, to, AtomicFiles.PRIVATE);
+                    chownToNode(to);
+                }
+            }
+            savePlan(merge(readPlan(), entries));
+        } catch (IOException e) {
+            throw NodeException.unavailable("installing keys into " + db + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void chownToNode(Path p) throws IOException {
+        if (!user.isEmpty() && "root".equals(System.getProperty("user.name"))) {
+            FileTrees.chown(p, user);
+        }
+    }
+
+    /** Replays the plan's entries the engine lacks, then starts or stops the election service. */
+    @Override
+    public void activate(boolean electionDuty) throws NodeException {
+        long now = nowSeconds.getAsLong();
+        Map<String, TonKeys.Entry> have = new LinkedHashMap<>();
+        for (TonKeys.Entry e : TonKeys.unexpired(readConfig(), now, configFile().toString())) {
+            have.put(e.permKey(), e);
+        }
+        for (TonKeys.Entry e : readPlan().values()) {
+            if (e.expireAt() <= now) {
+                continue;
+            }
+            TonKeys.Entry had = have.get(e.permKey());
+            if (had == null) {
+                run("addpermkey " + e.permKey() + " " + e.electionDate() + " " + e.expireAt());
+            }
+            Set<String> temps = had == null ? Set.of() : had.tempKeys().stream().map(TonKeys.Temp::id).collect(Collectors.toSet());
+            for (TonKeys.Temp t : e.tempKeys()) {
+                if (!temps.contains(t.id())) {
+                    run("addtempkey " + e.permKey() + " " + t.id() + " " + t.expireAt());
+                }
+            }
+            Set<String> adnls = had == null ? Set.of() : had.adnlAddrs().stream().map(TonKeys.Temp::id).collect(Collectors.toSet());
+            for (TonKeys.Temp a : e.adnlAddrs()) {
+                if (!adnls.contains(a.id())) {
+                    run("addadnl " + a.id() + " 0");
+                    run("addvalidatoraddr " + e.permKey() + " " + a.id() + " " + a.expireAt());
+                }
+            }
+        }
+        if (!electionService.isEmpty()) {
+            systemd.ok(electionDuty ? "start" : "stop", electionService);
+        }
+    }
+
+    /** A console command that must answer success. */
+    private void run(String cmd) throws NodeException {
+        String out = console.output("--cmd", cmd);
+        if (!out.toLowerCase(Locale.ROOT).contains("success")) {
+            String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+            throw NodeException.badOutput(console.source() + " " + cmd.split(" ")[0] + ": no 'success' in the answer: " + last);
+        }
+    }
+
+    /**
+     * Stops bidding, and if the engine has validator entries: stops it, moves the entries into the plan, and starts
+     * it again as a full node (the guard lets it start; it has nothing to sign with).
+     */
+    @Override
+    public void deactivate() throws NodeException {
+        if (!electionService.isEmpty()) {
+            systemd.ok("stop", electionService);
+        }
+        if (!hasEntries()) {
+            return;
+        }
+        systemd.ok("stop", service);
+        stripEntries();
+        Command.Result r = systemd.run("start", service);
+        if (r.exit() != 0) {
+            // not signing is what deactivate promises; a full node that does not come back shows as not synced
+            LOG.error("{} stopped and its validator entries removed, but starting it again as a full node failed (exit {}): {}",
+                    service, r.exit(), r.stderrTail());
+        }
+    }
+
+    private boolean hasEntries() throws NodeException {
+        JsonNode v = Fields.object(readConfig(), configFile().toString()).get("validators");
+        return v != null && v.isArray() && !v.isEmpty();
+    }
+
+    /** Before the engine starts without the role: config.json keeps no validator entries (they go to the plan). */
+    @Override
+    public boolean prepareStandbyStart() throws NodeException {
+        stripEntries();
+        return true;
+    }
+
+    private void stripEntries() throws NodeException {
+        byte[] cfg = readConfig();
+        ObjectNode root = Fields.object(cfg, configFile().toString());
+        JsonNode v = root.get("validators");
+        if (v == null || !v.isArray() || v.isEmpty()) {
+            return;
+        }
+        try {
+            savePlan(merge(readPlan(), TonKeys.unexpired(cfg, nowSeconds.getAsLong(), configFile().toString())));
+            root.set("validators", Json.array());
+            Files.copy(configFile(), db.resolve("config.json.understudy-before-standby"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(configFile(), Json.pretty(root), AtomicFiles.PRIVATE);
+            chownToNode(configFile());
+        } catch (IOException e) {
+            throw NodeException.unavailable("removing the validator entries from " + configFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the replay plan
+
+    private Map<String, TonKeys.Entry> readPlan() throws NodeException {
+        Map<String, TonKeys.Entry> out = new LinkedHashMap<>();
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(plan);
+        } catch (NoSuchFileException e) {
+            return out;
+        } catch (IOException e) {
+            throw NodeException.unavailable("cannot read " + plan + ": " + e.getMessage(), e);
+        }
+        JsonNode list = Fields.object(raw, plan.toString()).get("entries");
+        if (list == null || !list.isArray()) {
+            throw NodeException.badOutput(plan + ": field 'entries' missing or not a list");
+        }
+        int i = 0;
+        for (JsonNode n : list) {
+            String at = plan + ": entries[" + i++ + "]";
+            TonKeys.Entry e = new TonKeys.Entry(Fields.text(n, "perm_key", at), Fields.integer(n, "election_date", at),
+                    Fields.integer(n, "expire_at", at), temps(n, "temp_keys", at), temps(n, "adnl_addrs", at));
+            out.put(e.permKey(), e);
+        }
+        return out;
+    }
+
+    private static List<TonKeys.Temp> temps(JsonNode n, String field, String at) throws NodeException {
+        JsonNode list = n.get(field);
+        if (list == null || !list.isArray()) {
+            throw NodeException.badOutput(at + ": field '" + field + "' missing or not a list");
+        }
+        List<TonKeys.Temp> out = new ArrayList<>();
+        for (JsonNode t : list) {
+            out.add(new TonKeys.Temp(Fields.text(t, "id", at + "." + field), Fields.integer(t, "expire_at", at + "." + field)));
+        }
+        return out;
+    }
+
+    private Map<String, TonKeys.Entry> merge(Map<String, TonKeys.Entry> planned, List<TonKeys.Entry> more) {
+        long now = nowSeconds.getAsLong();
+        Map<String, TonKeys.Entry> out = new LinkedHashMap<>();
+        planned.values().stream().filter(e -> e.expireAt() > now).forEach(e -> out.put(e.permKey(), e));
+        more.forEach(e -> out.put(e.permKey(), e));
+        return out;
+    }
+
+    private void savePlan(Map<String, TonKeys.Entry> entries) throws IOException {
+        ArrayNode list = Json.array();
+        for (TonKeys.Entry e : entries.values()) {
+            ObjectNode o = list.addObject().put("perm_key", e.permKey()).put("election_date", e.electionDate()).put("expire_at", e.expireAt());
+            ArrayNode t = o.putArray("temp_keys");
+            e.tempKeys().forEach(k -> t.addObject().put("id", k.id()).put("expire_at", k.expireAt()));
+            ArrayNode a = o.putArray("adnl_addrs");
+            e.adnlAddrs().forEach(k -> a.addObject().put("id", k.id()).put("expire_at", k.expireAt()));
+        }
+        ObjectNode root = Json.object();
+        root.set("entries", list);
+        AtomicFiles.write(plan, Json.pretty(root), AtomicFiles.PRIVATE);
+    }
+}

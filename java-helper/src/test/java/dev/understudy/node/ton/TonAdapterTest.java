@@ -1,0 +1,312 @@
+package dev.understudy.node.ton;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.node.Evidence;
+import dev.understudy.node.KeyFile;
+import dev.understudy.node.KeySet;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import dev.understudy.node.PeriodKeys;
+import dev.understudy.node.Program;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ton adapter against real processes standing in for the validator console, the lite client, systemctl and
+ * the evidence command: each prints a fixture (src/test/resources/adapters/ton) and records how it was called.
+ */
+class TonAdapterTest {
+    /** "Now" of the fixtures: the third config.json entry's period has begun, the second has not expired. */
+    static final long NOW = 1795300123L;
+    static final String ENTRY2 = "WSeMjCEFA8z4uaYahr/vI2/83zHT3zYHQDZKgD3DllM=";
+    static final String ADNL2 = "Qotr1SEP6L1a5XWpldDnhGvT6uCAIYgmhoIE33DGLps=";
+    static final String ENTRY3 = "AcbMJiwkeZ65Ho4PU66Eh457yMYb4o8OPzBGCsUZgXM=";
+    static final String ADNL3 = "jwfC5OkQcVOc+YGbgzOxRnOCiM56gfE/soXg4PHtQuw=";
+
+    @TempDir
+    Path dir;
+    Path fixtures = Path.of("src/test/resources/adapters/ton").toAbsolutePath();
+    Path commandFixtures = Path.of("src/test/resources/adapters/command").toAbsolutePath();
+    Path db;
+    Path state;
+
+    static String hex(String b64) throws NodeException {
+        return TonKeys.hex(b64, "test");
+    }
+
+    Path script(String name, String body) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, "#!/bin/sh\nD=" + dir + "\nF=" + fixtures + "\n" + body + "\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+        return f;
+    }
+
+    @BeforeEach
+    void node() throws Exception {
+        db = Files.createDirectories(dir.resolve("db"));
+        state = Files.createDirectories(dir.resolve("state"));
+        Files.createDirectories(db.resolve("keyring"));
+        Files.copy(fixtures.resolve("config.json"), db.resolve("config.json"));
+        for (String id : List.of(ENTRY2, ADNL2, ENTRY3, ADNL3)) {
+            Files.write(db.resolve("keyring").resolve(hex(id)), ("key " + id).getBytes());
+        }
+        Files.copy(fixtures.resolve("getstats-synced-validating.txt"), dir.resolve("getstats.txt"));
+        Files.writeString(dir.resolve("p34"), "getconfig34.txt");
+        Files.writeString(dir.resolve("active-exit"), "0");
+        Files.writeString(dir.resolve("console-mode"), "ok");
+        // the console: getstats prints getstats.txt; add* answer success (or hang, or an error) and are logged
+        script("console", """
+                echo "$*" >> $D/console.log
+                mode=$(cat $D/console-mode)
+                [ "$mode" = hang ] && exec sleep 30
+                for a; do cmd=$a; done
+                case "$cmd" in
+                  getstats) cat $D/getstats.txt ;;
+                  add*) if [ "$mode" = refuse ]; then echo "error: [Error : 0 : duplicate key]"; else echo success; fi ;;
+                  *) echo "unknown command $cmd" >&2; exit 2 ;;
+                esac""");
+        script("lite-client", """
+                case "$2" in
+                  "getconfig 34") cat $F/$(cat $D/p34) ;;
+                  "getconfig 36") cat $F/getconfig36-none.txt ;;
+                  *) exit 2 ;;
+                esac""");
+        script("systemctl", """
+                echo "$*" >> $D/systemctl.log
+                [ "$1" = is-active ] && exit $(cat $D/active-exit)
+                exit 0""");
+        script("evidence", "echo \"$*\" > $D/evidence.args; cat " + commandFixtures.resolve("evidence-signing.json"));
+    }
+
+    TonAdapter adapter(Path dbDir, Path stateDir, long timeoutMs) {
+        Duration t = Duration.ofMillis(timeoutMs);
+        return new TonAdapter(new Program("ton console", List.of(dir.resolve("console").toString(), "-k", "client"), t, Map.of()),
+                new Program("ton lite client", List.of(dir.resolve("lite-client").toString()), t, Map.of()),
+                new Program("ton evidence", List.of(dir.resolve("evidence").toString(), "--rounds", "{rounds}"), t, Map.of()),
+                dbDir, stateDir.resolve("ton-replay.json"), "", dir.resolve("systemctl").toString(), "validator", "mytoncore", t, 20,
+                5000, () -> NOW);
+    }
+
+    TonAdapter adapter() {
+        return adapter(db, state, 5000);
+    }
+
+    List<String> log(String name) throws Exception {
+        Path f = dir.resolve(name);
+        return Files.exists(f) ? Files.readAllLines(f) : List.of();
+    }
+
+    @Test
+    void statusFromGetstatsAndTheValidatorSets() throws Exception {
+        NodeStatus s = adapter().status();
+        assertTrue(s.synced());
+        assertEquals(0, s.lagRounds(), "2 s out of sync, 5 s blocks");
+        assertEquals(45123456, s.round());
+        assertEquals(1795299072, s.currentPeriod(), "utime_since of config param 34");
+        assertEquals(-1, s.nextPeriod(), "no next set yet");
+        assertTrue(s.validationEnabled(), "config.json has the current period's entry");
+        assertTrue(s.detail().contains("ADNL in the current set"), s.detail());
+        assertEquals(List.of("-k client --cmd getstats"), log("console.log"));
+
+        Files.writeString(dir.resolve("p34"), "getconfig34-without-us.txt");
+        Files.copy(fixtures.resolve("getstats-lagging.txt"), dir.resolve("getstats.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        NodeStatus lag = adapter().status();
+        assertFalse(lag.synced());
+        assertEquals(3436 * 1000 / 5000, lag.lagRounds(), "3436 masterchain blocks behind, as 5 s blocks");
+        assertFalse(lag.detail().contains("ADNL in the current set"), lag.detail());
+    }
+
+    @Test
+    void malformedAnswersNameTheFieldAndTheSource() throws Exception {
+        Files.copy(fixtures.resolve("getstats-malformed.txt"), dir.resolve("getstats.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        NodeException stats = assertThrows(NodeException.class, () -> adapter().status());
+        assertTrue(stats.isBadOutput());
+        assertTrue(stats.getMessage().contains("console") && stats.getMessage().contains("getstats: field 'masterchainblocktime'"),
+                stats.getMessage());
+
+        Files.copy(fixtures.resolve("getstats-synced-validating.txt"), dir.resolve("getstats.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(dir.resolve("p34"), "getconfig34-malformed.txt");
+        NodeException set = assertThrows(NodeException.class, () -> adapter().status());
+        assertTrue(set.getMessage().contains("getconfig 34: ConfigParam(34) has no utime_since"), set.getMessage());
+
+        Files.copy(fixtures.resolve("config-malformed.json"), db.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        NodeException cfg = assertThrows(NodeException.class, () -> adapter().keyFiles());
+        assertTrue(cfg.getMessage().contains("config.json: validators[2].id: not base64"), cfg.getMessage());
+    }
+
+    @Test
+    void aHungConsoleIsAnErrorAtTheTimeout() throws Exception {
+        Files.writeString(dir.resolve("console-mode"), "hang");
+        long t0 = System.nanoTime();
+        NodeException e = assertThrows(NodeException.class, () -> adapter(db, state, 500).status());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertFalse(e.isBadOutput());
+        assertTrue(e.getMessage().startsWith("ton console: "), e.getMessage());
+        assertTrue(ms < 5000, "killed at the timeout, took " + ms + " ms");
+    }
+
+    @Test
+    void signingIsTheLocalViewAndAStoppedEngineSignsNothing() throws Exception {
+        TonAdapter a = adapter();
+        assertTrue(a.signing(), "validator groups active");
+        Files.writeString(dir.resolve("active-exit"), "3");
+        assertFalse(a.signing(), "service inactive");
+        assertEquals(1, log("console.log").size(), "no console call for a stopped engine");
+
+        Files.writeString(dir.resolve("active-exit"), "0");
+        String standby = Files.readString(fixtures.resolve("getstats-synced-standby.txt"));
+        Files.writeString(dir.resolve("getstats.txt"), standby);
+        assertFalse(a.signing(), "no groups, no counter seen before");
+        Files.writeString(dir.resolve("getstats.txt"), standby.replace("validated_blocks.master\t\t\tok:0", "validated_blocks.master\t\t\tok:7"));
+        assertTrue(a.signing(), "the validated-block counter rose");
+        assertFalse(a.signing(), "and then stayed");
+
+        Files.writeString(dir.resolve("active-exit"), "1");
+        NodeException e = assertThrows(NodeException.class, a::signing);
+        assertTrue(e.getMessage().contains("is-active validator exited 1"), e.getMessage());
+    }
+
+    @Test
+    void evidenceComesFromTheOperatorsCommand() throws Exception {
+        Evidence e = adapter().evidence(4);
+        assertEquals(List.of("--rounds 4"), log("evidence.args"));
+        assertTrue(e.signedRecently());
+        assertEquals(4, e.windowRounds());
+
+        script("evidence", "echo '{\"signed_recently\": \"yes\"}'");
+        NodeException bad = assertThrows(NodeException.class, () -> adapter().evidence(4));
+        assertTrue(bad.getMessage().contains("ton evidence (" + dir.resolve("evidence") + "): field 'signed_recently'"), bad.getMessage());
+        script("evidence", "echo down >&2; exit 7");
+        NodeException down = assertThrows(NodeException.class, () -> adapter().evidence(4));
+        assertTrue(down.getMessage().contains("exited 7: down"), down.getMessage());
+    }
+
+    @Test
+    void keyFilesAreConfigJsonAndTheUnexpiredEntriesKeyringFiles() throws Exception {
+        KeySet k = adapter().keyFiles();
+        List<String> paths = k.files().stream().map(KeyFile::path).toList();
+        assertEquals(List.of("config.json", "keyring/" + hex(ENTRY2), "keyring/" + hex(ADNL2), "keyring/" + hex(ENTRY3), "keyring/" + hex(ADNL3)),
+                paths, "the expired first entry's keys stay behind; temp key = permanent key is listed once");
+        assertTrue(k.files().stream().allMatch(f -> f.mode() == 0600));
+        assertEquals(List.of(new PeriodKeys(1795233536, List.of(hex(ENTRY2))), new PeriodKeys(1795299072, List.of(hex(ENTRY3)))), k.periods());
+
+        Files.delete(db.resolve("keyring").resolve(hex(ADNL3)));
+        NodeException e = assertThrows(NodeException.class, () -> adapter().keyFiles());
+        assertTrue(e.getMessage().contains("names key " + hex(ADNL3) + " (election 1795299072)"), e.getMessage());
+    }
+
+    /** A standby: its engine has no validator entries until it holds the role. */
+    Path standbyDb() throws Exception {
+        Path s = Files.createDirectories(dir.resolve("standby/db/keyring"));
+        Files.writeString(s.getParent().resolve("config.json"), "{\"@type\": \"engine.validator.config\", \"validators\": []}");
+        return s.getParent();
+    }
+
+    /** The bundle as sync push delivers it: the files of keyFiles() at their paths. */
+    Path bundle() throws Exception {
+        Path b = Files.createDirectories(dir.resolve("bundle"));
+        for (KeyFile f : adapter().keyFiles().files()) {
+            Path p = b.resolve(f.path());
+            Files.createDirectories(p.getParent());
+            Files.write(p, f.content());
+        }
+        return b;
+    }
+
+    @Test
+    void installStagesAndOnlyActivateReplaysTheConsoleCommands() throws Exception {
+        Path sdb = standbyDb();
+        Path sstate = Files.createDirectories(dir.resolve("standby/state"));
+        TonAdapter standby = adapter(sdb, sstate, 5000);
+        standby.install(bundle());
+        for (String id : List.of(ENTRY2, ADNL2, ENTRY3, ADNL3)) {
+            Path f = sdb.resolve("keyring").resolve(hex(id));
+            assertEquals("key " + id, Files.readString(f));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        }
+        assertTrue(Files.readString(sdb.resolve("config.json")).contains("\"validators\": []"), "install leaves config.json alone");
+        assertEquals(List.of(), log("console.log"), "install talks to no console");
+
+        standby.activate(true);
+        assertEquals(List.of(
+                "-k client --cmd addpermkey " + hex(ENTRY2) + " 1795233536 1795307264",
+                "-k client --cmd addtempkey " + hex(ENTRY2) + " " + hex(ENTRY2) + " 1795307264",
+                "-k client --cmd addadnl " + hex(ADNL2) + " 0",
+                "-k client --cmd addvalidatoraddr " + hex(ENTRY2) + " " + hex(ADNL2) + " 1795307264",
+                "-k client --cmd addpermkey " + hex(ENTRY3) + " 1795299072 1795372800",
+                "-k client --cmd addtempkey " + hex(ENTRY3) + " " + hex(ENTRY3) + " 1795372800",
+                "-k client --cmd addadnl " + hex(ADNL3) + " 0",
+                "-k client --cmd addvalidatoraddr " + hex(ENTRY3) + " " + hex(ADNL3) + " 1795372800"), log("console.log"));
+        assertEquals(List.of("start mytoncore"), log("systemctl.log"));
+
+        // the engine wrote the entries into its config.json: a second activate replays nothing
+        Files.copy(fixtures.resolve("config.json"), sdb.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(dir.resolve("console.log"));
+        standby.activate(false);
+        assertEquals(List.of(), log("console.log"));
+        assertEquals(List.of("start mytoncore", "stop mytoncore"), log("systemctl.log"));
+    }
+
+    @Test
+    void aBundleMissingAKeyringFileIsRefusedBeforeAnythingIsPlanned() throws Exception {
+        Path b = bundle();
+        Files.delete(b.resolve("keyring").resolve(hex(ADNL3)));
+        Path sstate = Files.createDirectories(dir.resolve("standby/state"));
+        NodeException e = assertThrows(NodeException.class, () -> adapter(standbyDb(), sstate, 5000).install(b));
+        assertTrue(e.isBadOutput());
+        assertTrue(e.getMessage().contains("keyring/" + hex(ADNL3) + " missing (named by config.json's entry of election 1795299072)"),
+                e.getMessage());
+        assertFalse(Files.exists(sstate.resolve("ton-replay.json")), "no plan from a broken bundle");
+    }
+
+    @Test
+    void aConsoleCommandWithoutSuccessFailsActivation() throws Exception {
+        Path sstate = Files.createDirectories(dir.resolve("standby/state"));
+        TonAdapter standby = adapter(standbyDb(), sstate, 5000);
+        standby.install(bundle());
+        Files.writeString(dir.resolve("console-mode"), "refuse");
+        NodeException e = assertThrows(NodeException.class, () -> standby.activate(true));
+        assertTrue(e.getMessage().contains("addpermkey: no 'success' in the answer: error: [Error : 0 : duplicate key]"), e.getMessage());
+        assertEquals(List.of(), log("systemctl.log"), "no election service for a half-activated engine");
+    }
+
+    @Test
+    void deactivateStopsTheEngineMovesItsEntriesAsideAndStartsItAsAFullNode() throws Exception {
+        TonAdapter a = adapter();
+        a.deactivate();
+        assertEquals(List.of("stop mytoncore", "stop validator", "start validator"), log("systemctl.log"));
+        assertTrue(Files.readString(db.resolve("config.json")).contains("\"validators\" : [ ]"), Files.readString(db.resolve("config.json")));
+        assertTrue(Files.readString(db.resolve("config.json.understudy-before-standby")).contains(ENTRY3));
+        assertTrue(Files.readString(db.resolve("config.json")).contains("\"control\""), "the rest of config.json is kept");
+        assertFalse(a.status().validationEnabled());
+
+        a.deactivate();
+        assertEquals(List.of("stop mytoncore", "stop validator", "start validator", "stop mytoncore"), log("systemctl.log"),
+                "nothing to stop the second time");
+
+        // holding the role again: the entries come back from the plan
+        a.activate(true);
+        assertEquals(8, log("console.log").stream().filter(l -> l.contains("--cmd add")).count());
+    }
+
+    @Test
+    void theGuardsStandbyStartMovesTheEntriesAside() throws Exception {
+        TonAdapter a = adapter();
+        assertTrue(a.prepareStandbyStart());
+        assertTrue(Files.readString(db.resolve("config.json")).contains("\"validators\" : [ ]"));
+        assertTrue(Files.readString(state.resolve("ton-replay.json")).contains(hex(ENTRY3)));
+        assertEquals(List.of(), log("systemctl.log"), "the guard runs before the start; it starts nothing itself");
+        assertTrue(a.prepareStandbyStart(), "and again, with nothing left to move");
+    }
+}
