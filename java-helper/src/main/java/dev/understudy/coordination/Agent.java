@@ -898,7 +898,7 @@ public final class Agent implements AutoCloseable {
         }
         nextStatusNanos = now + Duration.ofSeconds(1).toNanos();
         ObjectNode s = Json.object();
-        s.put("host", self).put("role", holder ? "holder" : "standby").put("epoch", holder ? epoch : 0)
+        s.put("host", self).put("adapter", node.kind()).put("role", holder ? "holder" : "standby").put("epoch", holder ? epoch : 0)
                 .put("cooldown", !holder && now < cooldownUntilNanos)
                 .put("updatedAtMs", System.currentTimeMillis()).put("watchdog", watchdog.armed() ? "armed" : cs.watchdog().driver())
                 .put("lastError", System.currentTimeMillis() - lastErrorAtMs < 10_000 ? lastError : "");

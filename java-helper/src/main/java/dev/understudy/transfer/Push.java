@@ -65,7 +65,7 @@ public final class Push {
         if (keys.periods().isEmpty()) {
             return new Result(null, List.of(), List.of(), false, "the node holds no keys for the current or next period");
         }
-        String fp = keys.fingerprint();
+        String fp = fingerprint(node.kind(), keys);
         PushState state = PushState.read(config.stateDir());
         List<HostEntry> needing = new ArrayList<>();
         for (HostEntry t : targets) {
@@ -108,5 +108,13 @@ public final class Push {
             }
         }
         return new Result(sealed.name(), ok, failed, false, null);
+    }
+
+    /**
+     * What a delivery is recorded with: the key set and the adapter that made it, since the layout of a bundle's
+     * files is the adapter's (a host switched to another adapter pushes again at once).
+     */
+    static String fingerprint(String adapter, KeySet keys) {
+        return adapter + ":" + keys.fingerprint();
     }
 }
