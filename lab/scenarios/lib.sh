@@ -62,7 +62,16 @@ record() { printf '{"scenario":"%s","at":"%s",%s\n' "${SCENARIO:-scenario}" "$(d
 
 # status: `understudy status --json` from the monitor (it reaches etcd while main or backup are cut off).
 status_json() { on monitor understudy status --json; }
-holder() { status_json | jq -r '.leader.holder // empty'; }
+# holder: the leader key's holder. A status that fails (etcd busy: a member that has just booted answers late) is
+# asked again, at most 3 times, so a check never reads "no holder" from a failed look.
+holder() {
+  local out try
+  for try in 1 2 3; do
+    out=$(status_json 2>/dev/null) && { echo "$out" | jq -r '.leader.holder // empty'; return 0; }
+    [ "$try" -lt 3 ] && sleep 1
+  done
+  return 1
+}
 holder_is() { [ "$(holder)" = "$1" ]; }
 chain_round() { chain /status | jq -r .round; }
 signer_of() { node "$1" | jq -r .signerInstance; }
