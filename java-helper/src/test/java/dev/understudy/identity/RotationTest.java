@@ -99,15 +99,20 @@ class RotationTest {
             }
         });
         reader.start();
-        for (int i = 0; i < 15; i++) {
+        // at least 15 rotations, and on until the reader has read 50 times during them (a slow-starting reader
+        // thread on a busy machine once read only 11 times in 15 rotations); bounded
+        int rotations = 0;
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while ((rotations < 15 || reads.get() < 50) && System.nanoTime() < deadline) {
             ids.prepareNext(null);
             ids.promoteNext();
             ids.retire();
+            rotations++;
         }
         stop.set(true);
         reader.join();
         assertEquals(List.of(), errors.stream().map(Throwable::toString).distinct().toList(), reads.get() + " reads");
-        assertTrue(reads.get() > 15, "the reader ran during the rotations: " + reads.get() + " reads");
+        assertTrue(reads.get() >= 50, "the reader ran during the rotations: " + reads.get() + " reads in " + rotations + " rotations");
     }
 
     static int opens(BundleStore store, IdentityStore ids) throws Exception {
