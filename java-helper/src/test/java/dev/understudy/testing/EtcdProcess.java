@@ -20,8 +20,8 @@ import java.util.List;
 public final class EtcdProcess implements AutoCloseable {
     public static final String PASSWORD = "test-password";
     public final Path dir;
-    public final int clientPort;
-    private final Process process;
+    public int clientPort;
+    private Process process;
 
     public EtcdProcess(Path dir) throws Exception {
         this(dir, 300);
@@ -31,17 +31,29 @@ public final class EtcdProcess implements AutoCloseable {
         this.dir = dir;
         Files.createDirectories(dir);
         certificates(dir);
-        clientPort = freePort();
-        int peerPort = freePort();
-        List<String> cmd = new ArrayList<>(List.of("etcd", "--name", "t", "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", "https://127.0.0.1:" + clientPort, "--advertise-client-urls", "https://127.0.0.1:" + clientPort,
-                "--listen-peer-urls", "http://127.0.0.1:" + peerPort, "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
-                "--initial-cluster", "t=http://127.0.0.1:" + peerPort, "--cert-file", dir.resolve("server.crt").toString(),
-                "--key-file", dir.resolve("server.key").toString(), "--trusted-ca-file", dir.resolve("ca.crt").toString(),
-                "--client-cert-auth", "--heartbeat-interval", "50", "--election-timeout", "500",
-                "--auth-token", "simple", "--auth-token-ttl", String.valueOf(tokenTtlSeconds), "--log-level", "error"));
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-        ctl("endpoint", "health");
+        // a port found free can be taken by another process before etcd binds it (tests start nodes on
+        // ephemeral ports): start again on new ports, a few times
+        for (int attempt = 1;; attempt++) {
+            clientPort = freePort();
+            int peerPort = freePort();
+            List<String> cmd = new ArrayList<>(List.of("etcd", "--name", "t", "--data-dir", dir.resolve("data").toString(),
+                    "--listen-client-urls", "https://127.0.0.1:" + clientPort, "--advertise-client-urls", "https://127.0.0.1:" + clientPort,
+                    "--listen-peer-urls", "http://127.0.0.1:" + peerPort, "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
+                    "--initial-cluster", "t=http://127.0.0.1:" + peerPort, "--cert-file", dir.resolve("server.crt").toString(),
+                    "--key-file", dir.resolve("server.key").toString(), "--trusted-ca-file", dir.resolve("ca.crt").toString(),
+                    "--client-cert-auth", "--heartbeat-interval", "50", "--election-timeout", "500",
+                    "--auth-token", "simple", "--auth-token-ttl", String.valueOf(tokenTtlSeconds), "--log-level", "error"));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+            try {
+                ctl("endpoint", "health");
+                break;
+            } catch (IOException e) {
+                process.destroyForcibly().waitFor();
+                if (attempt >= 5 || !Files.readString(dir.resolve("etcd.log")).contains("address already in use")) {
+                    throw e;
+                }
+            }
+        }
         ctl("user", "add", "root", "--new-user-password=root-" + PASSWORD);
         ctl("role", "add", "understudy");
         ctl("role", "grant-permission", "understudy", "--prefix=true", "readwrite", "/understudy/");
@@ -81,6 +93,9 @@ public final class EtcdProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         String out = "";
         for (int i = 0; i < 50; i++) {
+            if (!process.isAlive()) {
+                break; // etcd exited (its log says why): no point asking it again
+            }
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() == 0) {
