@@ -5,6 +5,7 @@ import dev.understudy.config.Config;
 import dev.understudy.config.Section;
 import dev.understudy.node.command.CommandAdapter;
 import dev.understudy.node.everscale.EverAdapter;
+import dev.understudy.node.multiversx.MxAdapter;
 import dev.understudy.node.simnet.SimnetAdapter;
 import dev.understudy.node.ton.TonAdapter;
 
@@ -15,12 +16,13 @@ public final class NodeAdapters {
 
     public static NodeAdapter create(Config config) throws BadInputException {
         Section node = config.node();
-        String kind = node.choice("adapter", null, "simnet", "command", "ton", "everscale");
+        String kind = node.choice("adapter", null, "simnet", "command", "ton", "everscale", "multiversx");
         NodeAdapter a = switch (kind) {
             case "simnet" -> SimnetAdapter.fromConfig(config.validator(), node.section("simnet"));
             case "command" -> CommandAdapter.fromConfig(config.validator(), node.section("command"));
             case "ton" -> TonAdapter.fromConfig(config.validator(), config.stateDir(), node.section("ton"));
             case "everscale" -> EverAdapter.fromConfig(config.validator(), config.stateDir(), node.section("everscale"));
+            case "multiversx" -> MxAdapter.fromConfig(node.section("multiversx"));
             default -> throw node.error("adapter", "unknown adapter '" + kind + "'");
         };
         node.done();

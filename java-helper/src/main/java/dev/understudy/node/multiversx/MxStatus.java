@@ -18,7 +18,11 @@ public record MxStatus(boolean syncing, long nonce, long round, long epoch, Stri
     }
 
     public static MxStatus parse(String body, String src) throws NodeException {
-        JsonNode root = Fields.object(body, src);
+        return parse(Fields.object(body, src), src);
+    }
+
+    /** As {@link #parse(String, String)}, of an answer already read as JSON. */
+    public static MxStatus parse(JsonNode root, String src) throws NodeException {
         JsonNode data = root.get("data");
         JsonNode m = data == null ? null : data.get("metrics");
         if (m == null || !m.isObject()) {
