@@ -27,6 +27,16 @@ public final class FileTrees {
         }
     }
 
+    /**
+     * Gives {@code p} (recursively) to {@code user} when this process runs as root and a user is named; otherwise
+     * leaves it as it is (a non-root helper cannot, and its files are already its own).
+     */
+    public static void chownIfRoot(Path p, String user) throws IOException {
+        if (user != null && !user.isEmpty() && "root".equals(System.getProperty("user.name"))) {
+            chown(p, user);
+        }
+    }
+
     public static void chown(Path p, String user) throws IOException {
         UserPrincipal u = p.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
         chown(p, u);

@@ -165,18 +165,23 @@ public final class EverAdapter implements NodeAdapter {
         List<EverKeys.Entry> entries = EverKeys.entries(cfg, from, src);
         Set<Long> ids = entries.stream().map(EverKeys.Entry::electionId).collect(Collectors.toSet());
         ObjectNode out = Json.object();
-        ArrayNode keys = out.putArray("validator_keys");
-        ObjectNode ring = out.putObject("validator_key_ring");
+        out.putArray("validator_keys");
+        out.putObject("validator_key_ring");
         for (JsonNode k : cfg.path("validator_keys")) {
             if (ids.contains(k.path("election_id").asLong())) {
-                keys.add(k);
-                for (String f : List.of("validator_key_id", "validator_adnl_key_id")) {
-                    String id = k.path(f).asText();
-                    ring.set(id, cfg.path("validator_key_ring").get(id));
-                }
+                addEntry(out, k, cfg);
             }
         }
         return out;
+    }
+
+    /** Appends validator_keys entry {@code k} of {@code from} to {@code to}, with its two key ring entries. */
+    private static void addEntry(ObjectNode to, JsonNode k, JsonNode from) {
+        ((ArrayNode) to.get("validator_keys")).add(k);
+        for (String f : List.of("validator_key_id", "validator_adnl_key_id")) {
+            String id = k.path(f).asText();
+            ((ObjectNode) to.get("validator_key_ring")).set(id, from.path("validator_key_ring").get(id));
+        }
     }
 
     @Override
@@ -283,9 +288,7 @@ public final class EverAdapter implements NodeAdapter {
             Files.copy(configFile, configFile.resolveSibling(configFile.getFileName() + ".understudy-previous"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             AtomicFiles.write(configFile, Json.pretty(cfg), AtomicFiles.PRIVATE);
-            if (!user.isEmpty() && "root".equals(System.getProperty("user.name"))) {
-                FileTrees.chown(configFile, user);
-            }
+            FileTrees.chownIfRoot(configFile, user);
         } catch (IOException e) {
             throw NodeException.unavailable("writing " + configFile + ": " + e.getMessage(), e);
         }
@@ -310,16 +313,12 @@ public final class EverAdapter implements NodeAdapter {
     private ObjectNode merge(ObjectNode planned, ObjectNode more) throws NodeException {
         ObjectNode all = Json.object();
         ArrayNode keys = all.putArray("validator_keys");
-        ObjectNode ring = all.putObject("validator_key_ring");
+        all.putObject("validator_key_ring");
         Set<String> seen = new java.util.HashSet<>();
         for (ObjectNode src : List.of(more, planned)) {
             for (JsonNode k : src.path("validator_keys")) {
                 if (seen.add(k.path("validator_key_id").asText())) {
-                    keys.add(k);
-                    for (String f : List.of("validator_key_id", "validator_adnl_key_id")) {
-                        String id = k.path(f).asText();
-                        ring.set(id, src.path("validator_key_ring").get(id));
-                    }
+                    addEntry(all, k, src);
                 }
             }
         }

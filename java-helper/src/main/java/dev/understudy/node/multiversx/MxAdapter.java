@@ -213,15 +213,9 @@ public final class MxAdapter implements NodeAdapter {
             }
             Path to = configDir.resolve(KEY_FILE);
             AtomicFiles.copy(from, to, AtomicFiles.PRIVATE);
-            chownToNode(to);
+            FileTrees.chownIfRoot(to, user);
         } catch (IOException e) {
             throw NodeException.unavailable("installing " + KEY_FILE + " into " + configDir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void chownToNode(Path p) throws IOException {
-        if (!user.isEmpty() && "root".equals(System.getProperty("user.name"))) {
-            FileTrees.chown(p, user);
         }
     }
 
@@ -229,7 +223,7 @@ public final class MxAdapter implements NodeAdapter {
         try {
             AtomicFiles.write(prefs(), MxPrefs.withRedundancyLevel(readPrefs(), level, prefs().toString()).getBytes(StandardCharsets.UTF_8),
                     Files.getPosixFilePermissions(prefs()));
-            chownToNode(prefs());
+            FileTrees.chownIfRoot(prefs(), user);
         } catch (IOException e) {
             throw NodeException.unavailable("writing " + prefs() + ": " + e.getMessage(), e);
         }

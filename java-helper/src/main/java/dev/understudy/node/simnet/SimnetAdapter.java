@@ -226,9 +226,7 @@ public final class SimnetAdapter implements NodeAdapter {
         Path staging = home.resolve(".understudy-import-" + Long.toHexString(clock.getAsLong()));
         try {
             FileTrees.copy(dir, staging);
-            if (nodeUser != null && !nodeUser.isEmpty() && isRoot()) {
-                FileTrees.chown(staging, nodeUser);
-            }
+            FileTrees.chownIfRoot(staging, nodeUser);
             console.post("/import-keys", Json.object().put("dir", staging.toString()));
         } catch (IOException e) {
             throw NodeException.unavailable("installing keys into the simnet node: " + e.getMessage(), e);
@@ -240,10 +238,6 @@ public final class SimnetAdapter implements NodeAdapter {
                 System.err.println("could not remove " + staging + ": " + e.getMessage());
             }
         }
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
     }
 
     @Override

@@ -204,18 +204,12 @@ public final class TonAdapter implements NodeAdapter {
                     }
                     Path to = keyring.resolve(id);
                     AtomicFiles.copy(from, to, AtomicFiles.PRIVATE);
-                    chownToNode(to);
+                    FileTrees.chownIfRoot(to, user);
                 }
             }
             savePlan(merge(readPlan(), entries));
         } catch (IOException e) {
             throw NodeException.unavailable("installing keys into " + db + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void chownToNode(Path p) throws IOException {
-        if (!user.isEmpty() && "root".equals(System.getProperty("user.name"))) {
-            FileTrees.chown(p, user);
         }
     }
 
@@ -309,7 +303,7 @@ public final class TonAdapter implements NodeAdapter {
             root.set("validators", Json.array());
             Files.copy(configFile(), db.resolve("config.json.understudy-before-standby"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             AtomicFiles.write(configFile(), Json.pretty(root), AtomicFiles.PRIVATE);
-            chownToNode(configFile());
+            FileTrees.chownIfRoot(configFile(), user);
         } catch (IOException e) {
             throw NodeException.unavailable("removing the validator entries from " + configFile() + ": " + e.getMessage(), e);
         }
