@@ -31,6 +31,7 @@ lint: deps
 	shellcheck -x docs/whitepaper/build lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/example ansible/site.yml --syntax-check >/dev/null
+	ansible-playbook -i inventories/lab molecule/flavors/converge.yml --syntax-check >/dev/null
 	python3 docs/config-reference --check
 
 # The white paper as a PDF, checked (every diagram an image, every section present): docs/_build/WHITEPAPER.pdf
@@ -38,7 +39,7 @@ whitepaper: deps
 	docs/whitepaper/build
 
 # Every scenario on one booted lab (created once, destroyed once).
-MOLECULE_SCENARIOS := default bundles alerts failover chaos
+MOLECULE_SCENARIOS := default flavors bundles alerts failover chaos
 molecule: unit
 	lab/molecule-run --shared-lab $(MOLECULE_SCENARIOS)
 
