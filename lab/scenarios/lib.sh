@@ -19,7 +19,8 @@ fail() {
     timeout 10 "$LAB" ssh monitor understudy status 2>&1 | head -12
     echo "--- chain: $(timeout 5 "$LAB" exec curl -sf --max-time 3 "$CHAIN_URL/validators/val1" 2>&1 | head -c 600)"
     for h in main backup; do
-      echo "--- $h: understudy-agent, last 60 s"
+      echo "--- $h: understudy-agent $(timeout 5 "$LAB" ssh "$h" systemctl show -p ActiveState,SubState,ActiveEnterTimestamp,NRestarts \
+        understudy-agent 2>&1 | tr '\n' ' '), last 60 s"
       timeout 10 "$LAB" ssh "$h" "journalctl -u understudy-agent --since '-60 s' --no-pager -o short-precise | tail -25" 2>&1
     done
   } >&2 || true
@@ -117,6 +118,7 @@ baseline() {
     "$LAB" status | grep -q "^$h .*running" || "$LAB" start "$h" >/dev/null
     "$LAB" thaw "$h" understudy-agent >/dev/null 2>&1 || true
   done
+  wait_until 90 "all etcd members answering" etcd_whole
   wait_until 90 "both agents reporting" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '[.hosts[] | select(.status.updatedAtMs != null)] | length == 2'"
   if ! holder_is lab-main; then
     wait_until 90 "main ready for failback" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-main\") | .status.synced and .status.keys.current'"
@@ -131,6 +133,10 @@ baseline() {
   wait_until 60 "main signing" node_is main signing true
   wait_until 90 "backup synced with keys for the current period" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-backup\") | .status.synced and .status.keys.current and (.status.role == \"standby\")'"
 }
+
+# etcd_whole: every etcd member answers (a host that has just booted: its member is back in the cluster, so
+# taking another host down next leaves a quorum).
+etcd_whole() { status_json | jq -e '.etcd.members > 0 and .etcd.answering == .etcd.members' >/dev/null; }
 
 # within N LO HI: LO <= N <= HI (N a number).
 within() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
