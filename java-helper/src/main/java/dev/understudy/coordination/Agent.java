@@ -114,6 +114,8 @@ public final class Agent implements AutoCloseable {
 
     private final Alerting.Source alerts;
     private long nextWatchdogCheckNanos;
+    /** Set while close() deactivates the node of a holder: the watchdog is fed until the holder's fence deadline. */
+    private volatile boolean stoppingAsHolder;
     private volatile List<Alert> conditions = List.of();
     private final long startedAtMs = System.currentTimeMillis();
 
@@ -218,7 +220,12 @@ public final class Agent implements AutoCloseable {
     public void close() {
         stopping = true;
         if (holder) {
-            fence("the agent is stopping (the role stays until the lease expires, for a restart to resume it)");
+            stoppingAsHolder = true;
+            try {
+                fence("the agent is stopping (the role stays until the lease expires, for a restart to resume it)");
+            } finally {
+                stoppingAsHolder = false;
+            }
             cooldownUntilNanos = 0;
         }
         timers.shutdownNow();
@@ -238,6 +245,12 @@ public final class Agent implements AutoCloseable {
 
     private void fenceTick() {
         if (!holder) {
+            if (stoppingAsHolder && System.nanoTime() - lastAckSendNanos < cs.fenceAfter().toNanos()) {
+                // a clean stop deactivates the node with its lease still alive: fed on under the holder's own
+                // deadline, so a deactivation slower than the watchdog's timeout does not reset the host, while one
+                // still running at fenceAfter does, before the lease can expire (the same bound as a holder's)
+                feedWatchdog();
+            }
             return;
         }
         long age = System.nanoTime() - lastAckSendNanos;
@@ -245,6 +258,10 @@ public final class Agent implements AutoCloseable {
             fence("no keep-alive acknowledged for " + age / 1_000_000 + " ms (fences at " + cs.fenceAfter().toMillis() + " ms)");
             return;
         }
+        feedWatchdog();
+    }
+
+    private void feedWatchdog() {
         try {
             watchdog.feed();
         } catch (IOException e) {

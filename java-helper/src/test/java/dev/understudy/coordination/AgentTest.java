@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.common.Json;
 import dev.understudy.identity.IdentityStore;
+import dev.understudy.node.Evidence;
+import dev.understudy.node.KeySet;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
 import dev.understudy.testing.AgentLab;
 import dev.understudy.testing.Cli;
 import dev.understudy.testing.Wait;
@@ -183,6 +188,124 @@ class AgentTest {
         assertEquals(epoch, main.agent.epoch(), "same epoch: the lease was adopted, not re-acquired");
         Thread.sleep(4000);
         assertEquals("lab-main", lab.holder());
+    }
+
+    /** A hang watchdog that records when it was armed, fed and disarmed (System.nanoTime). */
+    static final class RecordingWatchdog implements HangWatchdog {
+        final java.util.List<Long> feeds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean armed;
+        volatile long disarmedAt;
+
+        @Override
+        public void arm() {
+            armed = true;
+        }
+
+        @Override
+        public void feed() {
+            if (armed) {
+                feeds.add(System.nanoTime());
+            }
+        }
+
+        @Override
+        public void disarm() {
+            armed = false;
+            disarmedAt = System.nanoTime();
+        }
+
+        @Override
+        public boolean armed() {
+            return armed;
+        }
+    }
+
+    /** The node's adapter with a deactivate that takes {@code ms} (a console or a program that answers slowly). */
+    static NodeAdapter slowDeactivate(NodeAdapter n, long ms, long[] window) {
+        return new NodeAdapter() {
+            public String kind() {
+                return n.kind();
+            }
+
+            public NodeStatus status() throws NodeException {
+                return n.status();
+            }
+
+            public boolean signing() throws NodeException {
+                return n.signing();
+            }
+
+            public Evidence evidence(int rounds) throws NodeException {
+                return n.evidence(rounds);
+            }
+
+            public KeySet keyFiles() throws NodeException {
+                return n.keyFiles();
+            }
+
+            public void install(Path d) throws NodeException {
+                n.install(d);
+            }
+
+            public void activate(boolean electionDuty) throws NodeException {
+                n.activate(electionDuty);
+            }
+
+            public void deactivate() throws NodeException {
+                window[0] = System.nanoTime();
+                try {
+                    Thread.sleep(ms);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                n.deactivate();
+                window[1] = System.nanoTime();
+            }
+
+            public boolean prepareStandbyStart() throws NodeException {
+                return n.prepareStandbyStart();
+            }
+        };
+    }
+
+    /**
+     * A clean stop of the holder deactivates its node while the lease lives: the watchdog is fed on until the
+     * holder's fence deadline (a slow deactivation must not reset the host — on the lab the command adapter's took
+     * 830 ms against a 700 ms watchdog), then disarmed once the node stopped; a deactivation still running at the
+     * deadline gets no more feeds, so the watchdog resets the host before the lease can expire.
+     */
+    @Test
+    void aStoppingHolderFeedsTheWatchdogOnlyUntilItsFenceDeadlineWhileTheNodeDeactivates() throws Exception {
+        long fenceAfterNanos = dev.understudy.config.Config.load(lab.d.mainConfig).coordination().fenceAfter().toNanos();
+        for (long slowMs : new long[] {fenceAfterNanos / 2_000_000, fenceAfterNanos / 1_000_000 + 1000}) {
+            main.kill();
+            RecordingWatchdog wd = new RecordingWatchdog();
+            long[] window = new long[2];
+            main = lab.start(lab.d.mainConfig, null, wd, n -> slowDeactivate(n, slowMs, window));
+            waitFor("the restarted agent to resume with its watchdog armed", 5000, () -> main.agent.isHolder() && wd.armed);
+            Thread.sleep(300);
+            main.stop();
+            assertTrue(window[1] > window[0], "deactivated");
+            long lastFeed = wd.feeds.get(wd.feeds.size() - 1);
+            if (slowMs * 1_000_000 < fenceAfterNanos) {
+                assertTrue(lastFeed > window[0] + slowMs * 1_000_000 / 2,
+                        "fed while the node deactivated (" + slowMs + " ms)");
+                assertTrue(wd.disarmedAt >= window[1], "disarmed once the node stopped");
+            } else {
+                // the last acknowledged keep-alive was sent before the stop began, so its deadline is earlier still
+                assertTrue(lastFeed < window[0] + fenceAfterNanos, "no feed after the fence deadline ("
+                        + (lastFeed - window[0]) / 1_000_000 + " ms into a " + slowMs + " ms deactivation)");
+            }
+            main = lab.start(lab.d.mainConfig);
+            if (slowMs * 1_000_000 < fenceAfterNanos) {
+                waitFor("main holding and signing again", 15_000, () -> "lab-main".equals(lab.holder())
+                        && main.agent.isHolder() && mainNode().path("signing").asBoolean());
+            } else {
+                // the lease may have expired meanwhile: whoever holds it signs
+                waitFor("a holder signing again", 20_000, () -> lab.holder() != null
+                        && (mainNode().path("signing").asBoolean() || backupNode().path("signing").asBoolean()));
+            }
+        }
     }
 
     @Test

@@ -136,9 +136,15 @@ public final class AgentLab implements AutoCloseable {
 
     /** An agent that raises its own alerts (WATCHDOG_STALE, ELECTION_DUTY_OFF) through {@code alerts}. */
     public Running start(Path configFile, dev.understudy.alert.Alerting.Source alerts) throws Exception {
+        return start(configFile, alerts, new HangWatchdog.None(), n -> n);
+    }
+
+    /** An agent with its own hang watchdog and its node adapter wrapped (a slow or failing node). */
+    public Running start(Path configFile, dev.understudy.alert.Alerting.Source alerts, HangWatchdog watchdog,
+            java.util.function.UnaryOperator<NodeAdapter> wrap) throws Exception {
         Config c = Config.load(configFile);
-        NodeAdapter node = NodeAdapters.create(c);
-        Agent a = new Agent(c, Coordination.etcd(c), node, new HangWatchdog.None(), Agent.storeKeys(c, node), alerts);
+        NodeAdapter node = wrap.apply(NodeAdapters.create(c));
+        Agent a = new Agent(c, Coordination.etcd(c), node, watchdog, Agent.storeKeys(c, node), alerts);
         Thread t = new Thread(() -> {
             try {
                 a.run();
