@@ -22,6 +22,7 @@ fail() {
       echo "--- $h: understudy-agent $(timeout 5 "$LAB" ssh "$h" systemctl show -p ActiveState,SubState,ActiveEnterTimestamp,NRestarts \
         understudy-agent 2>&1 | tr '\n' ' '), last 60 s"
       timeout 10 "$LAB" ssh "$h" "journalctl -u understudy-agent --since '-60 s' --no-pager -o short-precise | tail -25" 2>&1
+      echo "--- $h: node $(timeout 5 "$LAB" ssh "$h" curl -sf --max-time 3 127.0.0.1:7701/status 2>&1 | jq -c 'del(.keys)' 2>&1 | head -c 900)"
     done
   } >&2 || true
   exit 1
@@ -80,6 +81,12 @@ node_is() { [ "$(node "$1" | jq -r ".$2")" = "$3" ]; }
 
 # rounds_json FROM TO: the chain's per-round record of the validator.
 rounds_json() { chain "/rounds?validator=$VALIDATOR&from=$1&to=$2"; }
+# main_votes_land: the chain has the main's vote, on time, in at least 3 of the last 4 settled rounds.
+main_votes_land() {
+  local s r
+  s=$(signer_of main) && r=$(chain_round) || return 1
+  rounds_json $((r - 5)) $((r - 2)) | jq -e --arg s "$s" '[.[] | select(.onTime and any(.signers[]; .signer == $s))] | length >= 3' >/dev/null
+}
 
 # gap_between SIGNER_A SIGNER_B FROM TO: rounds between A's last vote and B's first vote after it (no vote from
 # anyone in between): the rounds a handover cost.
@@ -131,6 +138,9 @@ baseline() {
     done
   fi
   wait_until 60 "main signing" node_is main signing true
+  # and the chain records it: a main that says it signs but whose votes do not land (seen in CI after a reboot and
+  # failback) is demoted by the watchdog a few seconds later, in the middle of the next scenario
+  wait_until 60 "the chain recording main's votes" main_votes_land
   wait_until 90 "backup synced with keys for the current period" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-backup\") | .status.synced and .status.keys.current and (.status.role == \"standby\")'"
 }
 
