@@ -117,14 +117,19 @@ agent_log_ms() {
   date -d "$(echo "$line" | awk '{print $1}')" +%s%3N
 }
 
-# baseline: no fault, every host up and every agent running, main holding and signing, backup synced with keys.
-baseline() {
+# hosts_up: no fault left, every host running and no agent frozen.
+hosts_up() {
   "$LAB" heal >/dev/null 2>&1 || true
   local h
   for h in main backup monitor; do
     "$LAB" status | grep -q "^$h .*running" || "$LAB" start "$h" >/dev/null
     "$LAB" thaw "$h" understudy-agent >/dev/null 2>&1 || true
   done
+}
+
+# baseline: no fault, every host up and every agent running, main holding and signing, backup synced with keys.
+baseline() {
+  hosts_up
   wait_until 90 "all etcd members answering" etcd_whole
   wait_until 90 "both agents reporting" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '[.hosts[] | select(.status.updatedAtMs != null)] | length == 2'"
   if ! holder_is lab-main; then

@@ -278,6 +278,7 @@ class AgentTest {
     void aStoppingHolderFeedsTheWatchdogOnlyUntilItsFenceDeadlineWhileTheNodeDeactivates() throws Exception {
         long fenceAfterNanos = dev.understudy.config.Config.load(lab.d.mainConfig).coordination().fenceAfter().toNanos();
         for (long slowMs : new long[] {fenceAfterNanos / 2_000_000, fenceAfterNanos / 1_000_000 + 1000}) {
+            boolean beforeDeadline = slowMs * 1_000_000 < fenceAfterNanos;
             main.kill();
             RecordingWatchdog wd = new RecordingWatchdog();
             long[] window = new long[2];
@@ -287,7 +288,7 @@ class AgentTest {
             main.stop();
             assertTrue(window[1] > window[0], "deactivated");
             long lastFeed = wd.feeds.get(wd.feeds.size() - 1);
-            if (slowMs * 1_000_000 < fenceAfterNanos) {
+            if (beforeDeadline) {
                 assertTrue(lastFeed > window[0] + slowMs * 1_000_000 / 2,
                         "fed while the node deactivated (" + slowMs + " ms)");
                 assertTrue(wd.disarmedAt >= window[1], "disarmed once the node stopped");
@@ -297,7 +298,7 @@ class AgentTest {
                         + (lastFeed - window[0]) / 1_000_000 + " ms into a " + slowMs + " ms deactivation)");
             }
             main = lab.start(lab.d.mainConfig);
-            if (slowMs * 1_000_000 < fenceAfterNanos) {
+            if (beforeDeadline) {
                 waitFor("main holding and signing again", 15_000, () -> "lab-main".equals(lab.holder())
                         && main.agent.isHolder() && mainNode().path("signing").asBoolean());
             } else {
