@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,8 +84,10 @@ public final class Agent implements AutoCloseable {
     private volatile long cooldownUntilNanos;
     private long absentSinceNanos = -1;
     private long absentSinceMs;
-    private String lastHolder;
+    private volatile String lastHolder;
     private long lastEpoch;
+    /** The last epoch under which this host held the role (kept in role.json across restarts). */
+    private volatile long lastHeldEpoch;
     private volatile long statusLease;
     private volatile long nextStatusNanos;
     private long nextPushNanos;
@@ -103,13 +106,23 @@ public final class Agent implements AutoCloseable {
     private Future<?> pushing;
     private volatile boolean stopping;
 
-    /** Where the keys of the current period come from when this host takes the role. */
+    /**
+     * Where the keys of a period come from when this host takes the role. {@code heldBefore} is the last epoch
+     * under which this host held the role before ({@link LocalRole#lastHeldEpoch()}): its node's keys are that
+     * new, and a bundle made under a later epoch can carry keys the holder bid with since (a backup that took over
+     * during an open election re-bids, and the chain elects the last bid).
+     */
     public interface Keys {
-        /** Installs into the node the newest verified keys for the period, if the node lacks them. */
-        void ensureInstalled(long period) throws IOException, BadInputException, NodeException;
+        /**
+         * The key ids this host would sign with for each period: the node's, unless the node has none for it or
+         * the newest verified bundle for it was made under an epoch after {@code heldBefore} and holds ids the
+         * node lacks; then the bundle's. Empty when this host has no keys for the period. Asks the node for its
+         * keys once (with the command adapter, every question is a program run).
+         */
+        Map<Long, List<String>> signingIds(List<Long> periods, long heldBefore) throws IOException, BadInputException, NodeException;
 
-        /** Whether this host can sign for the period: its node holds the keys, or a verified bundle does. */
-        boolean available(long period) throws IOException, BadInputException, NodeException;
+        /** Installs into the node the bundle {@link #signingIds} chose, if it chose one. */
+        void ensureInstalled(long period, long heldBefore) throws IOException, BadInputException, NodeException;
     }
 
     private final Alerting.Source alerts;
@@ -166,6 +179,12 @@ public final class Agent implements AutoCloseable {
     /** Runs until {@link #close()}: timers on their threads, the main loop on the caller's. */
     public void run() throws IOException {
         AtomicFiles.createPrivateDirectories(config.stateDir());
+        try {
+            lastHeldEpoch = LocalRole.read(config.stateDir()).lastHeldEpoch();
+        } catch (BadInputException e) {
+            LOG.warn("{}{}; the node's keys are kept at the next takeover (how new they are is not known)", tag, e.getMessage());
+            lastHeldEpoch = LocalRole.UNKNOWN;
+        }
         writeRole();
         long fenceTick = 50;
         timers.scheduleWithFixedDelay(this::fenceTick, fenceTick, fenceTick, TimeUnit.MILLISECONDS);
@@ -623,6 +642,48 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** The key ids a holder signs with, per period (its status's {@code keys.ids}). */
+    private record HolderKeys(String host, JsonNode ids) {
+    }
+
+    /**
+     * The key ids the holder signs with, from its status (the host that held the role last, while its status is
+     * fresh: after a switchover's release too); null when not known.
+     */
+    private HolderKeys holderKeyIds() {
+        String h = lastHolder;
+        if (h == null || h.equals(self)) {
+            return null;
+        }
+        try {
+            Optional<Etcd.KeyValue> kv = etcd.get(key("status/" + h), cs.requestTimeout());
+            if (kv.isEmpty()) {
+                return null;
+            }
+            JsonNode st = Json.parseObject(kv.get().value().getBytes(), "status of " + h);
+            JsonNode ids = st.path("keys").path("ids");
+            boolean fresh = System.currentTimeMillis() - st.path("updatedAtMs").asLong() <= Switchover.STATUS_FRESH.toMillis();
+            return fresh && ids.isObject() ? new HolderKeys(h, ids) : null;
+        } catch (EtcdException | BadInputException e) {
+            return null;
+        }
+    }
+
+    /** Null when this host's keys for the period include the holder's (or the holder's are not known); else why not. */
+    private static String keysBehind(HolderKeys holder, long period, List<String> mine) {
+        JsonNode ids = holder == null ? null : holder.ids().path(Long.toString(period));
+        if (ids == null || !ids.isArray() || ids.isEmpty()) {
+            return null;
+        }
+        List<String> theirs = new ArrayList<>();
+        ids.forEach(n -> theirs.add(n.asText()));
+        if (new HashSet<>(mine).containsAll(theirs)) {
+            return null;
+        }
+        return "the keys for period " + period + " are not those " + holder.host() + " signs with (its " + theirs
+                + ", this host's " + mine + "); waiting for its newer bundle";
+    }
+
     private String holderOf(Etcd.KeyValue kv) {
         try {
             return Json.parseObject(kv.value().getBytes(), key("leader")).path("holder").asText("?");
@@ -669,8 +730,19 @@ public final class Agent implements AutoCloseable {
                 return "own node not synced (" + st.lagRounds() + " rounds behind)";
             }
             Evidence ev = node.evidence(cs.takeoverRounds());
-            if (ev.inCurrentSet() && !keys.available(st.currentPeriod())) {
+            Map<Long, List<String>> mine = keys.signingIds(List.of(st.currentPeriod(), st.nextPeriod()), lastHeldEpoch);
+            if (ev.inCurrentSet() && mine.get(st.currentPeriod()).isEmpty()) {
                 return "no verified keys for the current period " + st.currentPeriod();
+            }
+            if (invited) {
+                // the holder is alive and pushes what it signs (and bid) with: take over with nothing older
+                HolderKeys h = holderKeyIds();
+                for (long period : List.of(st.currentPeriod(), st.nextPeriod())) {
+                    String behind = keysBehind(h, period, mine.get(period));
+                    if (behind != null) {
+                        return behind;
+                    }
+                }
             }
             if (!invited && ev.signedRecently()) {
                 return "the validator key voted at round " + ev.lastVoteRound() + " (chain at " + ev.chainRound()
@@ -717,6 +789,7 @@ public final class Agent implements AutoCloseable {
         long acquiredMs = System.currentTimeMillis();
         LOG.warn("{}TOOK THE SIGNING ROLE: epoch {} ({}; previous holder {} epoch {})", tag, epoch,
                 invited ? "switchover" : "failover", lastHolder, lastEpoch);
+        long heldBefore = lastHeldEpoch;
         try {
             watchdog.arm();
             writeRole();
@@ -724,15 +797,15 @@ public final class Agent implements AutoCloseable {
             fence("cannot arm the watchdog or record the role: " + e.getMessage());
             return;
         }
-        activate(gen, acquiredMs, invited);
+        activate(gen, acquiredMs, invited, heldBefore);
     }
 
     /** Installs keys and activates the node, then checks that no fence happened meanwhile (undoing if so). */
-    private void activate(long gen, long acquiredMs, boolean invited) {
+    private void activate(long gen, long acquiredMs, boolean invited, long heldBefore) {
         try {
             NodeStatus st = node.status();
-            keys.ensureInstalled(st.currentPeriod());
-            keys.ensureInstalled(st.nextPeriod());
+            keys.ensureInstalled(st.currentPeriod(), heldBefore);
+            keys.ensureInstalled(st.nextPeriod(), heldBefore);
             if (!cs.electionDuty() && !isMain) {
                 LOG.warn("{}election duty is off: unless the main returns, the validator leaves the set after period {}", tag,
                         st.currentPeriod());
@@ -828,6 +901,7 @@ public final class Agent implements AutoCloseable {
             gen = ++generation;
         }
         LOG.warn("{}the leader key names this host (epoch {}) and its lease lives: resuming as holder", tag, epoch);
+        long heldBefore = lastHeldEpoch;
         try {
             watchdog.arm();
             writeRole();
@@ -836,7 +910,7 @@ public final class Agent implements AutoCloseable {
             return;
         }
         lastEvidence = null;
-        activate(gen, System.currentTimeMillis(), true);
+        activate(gen, System.currentTimeMillis(), true, heldBefore);
         report = null;
     }
 
@@ -905,7 +979,10 @@ public final class Agent implements AutoCloseable {
     }
 
     private void writeRole() throws IOException {
-        new LocalRole(true, holder, holder ? epoch : 0, Instant.now().toString()).write(config.stateDir());
+        if (holder) {
+            lastHeldEpoch = epoch;
+        }
+        new LocalRole(true, holder, holder ? epoch : 0, lastHeldEpoch, Instant.now().toString()).write(config.stateDir());
     }
 
     private void publishStatus() {
@@ -915,18 +992,26 @@ public final class Agent implements AutoCloseable {
         }
         nextStatusNanos = now + Duration.ofSeconds(1).toNanos();
         ObjectNode s = Json.object();
-        s.put("host", self).put("adapter", node.kind()).put("role", holder ? "holder" : "standby").put("epoch", holder ? epoch : 0)
-                .put("cooldown", !holder && now < cooldownUntilNanos)
-                .put("updatedAtMs", System.currentTimeMillis()).put("watchdog", watchdog.armed() ? "armed" : cs.watchdog().driver())
-                .put("lastError", System.currentTimeMillis() - lastErrorAtMs < 10_000 ? lastError : "");
+        s.put("host", self).put("adapter", node.kind());
         try {
             NodeStatus st = node.status();
             s.put("synced", st.synced()).put("lagRounds", st.lagRounds()).put("round", st.round())
                     .put("validation", st.validationEnabled()).put("signing", node.signing())
                     .put("currentPeriod", st.currentPeriod()).put("nextPeriod", st.nextPeriod());
             ObjectNode k = s.putObject("keys");
-            k.put("current", keys.available(st.currentPeriod()));
-            k.put("next", keys.available(st.nextPeriod()));
+            HolderKeys holderIds = holder ? null : holderKeyIds();
+            ObjectNode ids = k.putObject("ids");
+            Map<Long, List<String>> all = keys.signingIds(List.of(st.currentPeriod(), st.nextPeriod()), lastHeldEpoch);
+            for (String which : List.of("current", "next")) {
+                long period = which.equals("current") ? st.currentPeriod() : st.nextPeriod();
+                List<String> mine = all.get(period);
+                ids.set(Long.toString(period), Json.MAPPER.valueToTree(mine));
+                String behind = keysBehind(holderIds, period, mine);
+                k.put(which, !mine.isEmpty() && behind == null);
+                if (behind != null) {
+                    k.put(which + "Behind", behind);
+                }
+            }
             s.put("inCurrentSet", node.evidence(cs.takeoverRounds()).inCurrentSet());
             BundleStore store = new BundleStore(config.stateDir(), config.sync().keepBundles());
             List<ObjectNode> q = store.quarantined();
@@ -938,6 +1023,14 @@ public final class Agent implements AutoCloseable {
         } catch (NodeException | IOException | BadInputException e) {
             s.put("nodeError", e.getMessage());
         }
+        // the role and the time as of now, after the node's answers (with the command adapter, program runs that
+        // took seconds on a loaded host): a status is as fresh as its publication
+        long done = System.nanoTime();
+        s.put("role", holder ? "holder" : "standby").put("epoch", holder ? epoch : 0)
+                .put("cooldown", !holder && done < cooldownUntilNanos)
+                .put("updatedAtMs", System.currentTimeMillis()).put("buildMs", (done - now) / 1_000_000)
+                .put("watchdog", watchdog.armed() ? "armed" : cs.watchdog().driver())
+                .put("lastError", System.currentTimeMillis() - lastErrorAtMs < 10_000 ? lastError : "");
         checkWatchdogHeartbeat();
         try {
             Duration rt = cs.requestTimeout();
@@ -977,23 +1070,43 @@ public final class Agent implements AutoCloseable {
         BundleStore store = new BundleStore(config.stateDir(), config.sync().keepBundles());
         IdentityStore ids = new IdentityStore(config.identityDir());
         return new Keys() {
-            private boolean nodeHas(long period) throws NodeException {
-                return node.keyFiles().periods().stream().anyMatch(p -> p.period() == period);
-            }
-
-            @Override
-            public boolean available(long period) throws IOException, BadInputException, NodeException {
-                return nodeHas(period) || store.latestFor(period) != null;
-            }
-
-            @Override
-            public void ensureInstalled(long period) throws IOException, BadInputException, NodeException {
-                if (nodeHas(period)) {
-                    return;
-                }
+            /** The bundle to install for the period, or null to sign with the node's own keys. */
+            private BundleStore.Entry newer(long period, List<String> nodeIds, long heldBefore) throws IOException, BadInputException {
                 BundleStore.Entry e = store.latestFor(period);
                 if (e == null) {
+                    return null;
+                }
+                if (nodeIds.isEmpty()) {
+                    return e;
+                }
+                boolean later = heldBefore != LocalRole.UNKNOWN && e.epoch() > heldBefore;
+                return later && !new HashSet<>(nodeIds).containsAll(idsOf(e.periods(), period)) ? e : null;
+            }
+
+            @Override
+            public Map<Long, List<String>> signingIds(List<Long> periods, long heldBefore)
+                    throws IOException, BadInputException, NodeException {
+                List<PeriodKeys> held = node.keyFiles().periods();
+                Map<Long, List<String>> out = new java.util.TreeMap<>();
+                for (long period : periods) {
+                    List<String> nodeIds = idsOf(held, period);
+                    BundleStore.Entry e = newer(period, nodeIds, heldBefore);
+                    out.put(period, e == null ? nodeIds : idsOf(e.periods(), period));
+                }
+                return out;
+            }
+
+            @Override
+            public void ensureInstalled(long period, long heldBefore) throws IOException, BadInputException, NodeException {
+                List<String> nodeIds = idsOf(node.keyFiles().periods(), period);
+                BundleStore.Entry e = newer(period, nodeIds, heldBefore);
+                if (e == null) {
                     return;
+                }
+                if (!nodeIds.isEmpty()) {
+                    LogManager.getLogger(Agent.class).warn("validator {} on {}: the node's keys {} for period {} predate bundle {}"
+                            + " (epoch {}, after this host last held the role at epoch {}); installing the bundle's",
+                            config.validator(), config.host(), nodeIds, period, e.name(), e.epoch(), heldBefore);
                 }
                 Bundle.Opened o = Bundle.reopen(store.signature(e), store.ciphertext(e), e.sha256(), ids.decryptionIdentities(),
                         config.sync().maxBundleBytes(), e.name());
@@ -1013,5 +1126,9 @@ public final class Agent implements AutoCloseable {
                 }
             }
         };
+    }
+
+    private static List<String> idsOf(List<PeriodKeys> periods, long period) {
+        return periods.stream().filter(p -> p.period() == period).flatMap(p -> p.keyIds().stream()).toList();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Json;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -36,6 +37,11 @@ public final class Switchover {
         }
         if (!s.path("synced").asBoolean(false)) {
             return target + "'s node is not synced (" + s.path("lagRounds").asLong() + " rounds behind)";
+        }
+        for (String which : List.of("currentBehind", "nextBehind")) {
+            if (s.path("keys").has(which)) {
+                return target + ": " + s.path("keys").path(which).asText();
+            }
         }
         if (!s.path("keys").path("current").asBoolean(false)) {
             return target + " holds no verified keys for the current period " + s.path("currentPeriod").asLong();

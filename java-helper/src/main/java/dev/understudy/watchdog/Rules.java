@@ -201,9 +201,11 @@ public final class Rules {
         long since = s.keysMissingSinceMs.computeIfAbsent(k, x -> o.at().toEpochMilli());
         if (o.at().toEpochMilli() - since >= cfg.keysGrace().toMillis()) {
             long period = h.status().path(which.equals("current") ? "currentPeriod" : "nextPeriod").asLong(-1);
+            JsonNode behind = h.status().path("keys").path(which + "Behind");
+            String what = behind.isTextual() ? h.host() + ": " + behind.asText()
+                    : h.host() + " holds no verified keys for the " + which + " period " + period;
             out.add(Alert.of(AlertName.KEYS_MISSING_FOR_PERIOD, o.validator(), h.host() + "#" + which,
-                    h.host() + " holds no verified keys for the " + which + " period " + period + " (missing for "
-                            + (o.at().toEpochMilli() - since) / 1000 + " s)").with("period", period));
+                    what + " (missing for " + (o.at().toEpochMilli() - since) / 1000 + " s)").with("period", period));
         }
     }
 

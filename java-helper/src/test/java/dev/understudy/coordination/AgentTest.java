@@ -72,7 +72,8 @@ class AgentTest {
         assertEquals(-1, backupNode().get("lastSignedRound").asLong());
         JsonNode s = lab.summary(lab.round() - 8, lab.round());
         assertEquals(1, s.get("signerInstances").size(), s.toString());
-        assertTrue(new LocalRole(true, true, 0, null).holder());
+        LocalRole role = LocalRole.read(dev.understudy.config.Config.load(lab.d.mainConfig).stateDir());
+        assertTrue(role.holder() && role.epoch() > 0 && role.lastHeldEpoch() == role.epoch(), role.toString());
         Cli.Run st = Cli.run("status", "--config", lab.d.backupConfig.toString(), "--json");
         assertEquals(0, st.code(), st.toString());
         JsonNode j = Json.parseObject(st.out().getBytes(), "status");

@@ -26,6 +26,15 @@ public final class Bundles {
         return Bundle.seal(m, FILES, recipients, key);
     }
 
+    /** A bundle made under role epoch {@code epoch} whose one key for {@code period} has the id {@code keyId}. */
+    public static Bundle.Sealed seal(String source, long seq, long epoch, long period, String keyId, List<String> recipients,
+            SigningKey key) throws Exception {
+        List<KeyFile> files = List.of(new KeyFile("keyring/" + keyId, 0600, keyId.getBytes(StandardCharsets.UTF_8)));
+        Manifest m = new Manifest("val1", source, seq, epoch, "2026-11-21T00:00:00Z", "simnet",
+                List.of(new PeriodKeys(period, List.of(keyId))), Manifest.describe(files));
+        return Bundle.seal(m, files, recipients, key);
+    }
+
     public static void drop(Path incoming, Bundle.Sealed b) throws Exception {
         Files.write(incoming.resolve(b.name() + Bundle.AGE), b.ciphertext());
         Files.write(incoming.resolve(b.name() + Bundle.SIG), b.signature());

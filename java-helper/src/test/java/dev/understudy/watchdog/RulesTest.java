@@ -211,6 +211,22 @@ class RulesTest {
     }
 
     @Test
+    void aStandbyWithOlderKeysThanTheHoldersIsMissingKeysWithItsOwnReason() {
+        ObjectNode behind = status("standby", true, false, true, false);
+        ((ObjectNode) behind.path("keys")).put("nextBehind", "the keys for period 6 are not those m signs with (its [B2], this"
+                + " host's [A1]); waiting for its newer bundle");
+        Observation o = obs("m", chain(true, 1, true), status("holder", true, true, true, true), behind);
+        WatchState s = state();
+        Rules.evaluate(o, s, CFG);
+        Observation later = new Observation(NOW.plusSeconds(31), o.validator(), o.mainHost(), true, 3, 3, null, "m", 42, 2, o.hosts(),
+                o.evidence(), null, null);
+        Alert a = Rules.evaluate(later, s, CFG).alerts().get(0);
+        assertEquals(AlertName.KEYS_MISSING_FOR_PERIOD, a.name());
+        assertTrue(a.summary().startsWith("b: the keys for period 6 are not those m signs with") && a.summary().endsWith("(missing for 31 s)"),
+                a.summary());
+    }
+
+    @Test
     void aRejectedBundleIsAnEventNamedByItsTime() {
         WatchState s = state();
         ObjectNode b = status("standby", true, false, true, false);
