@@ -48,6 +48,16 @@ wait_until() {
   done
 }
 
+# wait_until_ok SECONDS CMD...: like wait_until, but returns 1 instead of failing (the caller says why).
+wait_until_ok() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.5
+  done
+}
+
 # log_ms HOST PATTERN: epoch ms of the first journal line on HOST containing PATTERN (the hosts' clock is the
 # machine's, so times from different hosts compare).
 log_ms() {
@@ -133,7 +143,7 @@ baseline() {
   wait_until 90 "all etcd members answering" etcd_whole
   wait_until 90 "both agents reporting" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '[.hosts[] | select(.status.updatedAtMs != null)] | length == 2'"
   if ! holder_is lab-main; then
-    wait_until 90 "main ready for failback" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-main\") | .status.synced and .status.keys.current'"
+    wait_until 90 "main ready for failback" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-main\") | .status.synced and .status.keys.current and .status.keys.nextBehind == null'"
     # a host that has just booted can keep etcd busy for a moment: ask again before giving up
     local try
     for try in 1 2 3; do

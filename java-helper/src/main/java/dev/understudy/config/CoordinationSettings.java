@@ -25,13 +25,26 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
         }
     }
 
+    /** The least a one-shot command's attempt on one etcd member is given (see {@link #commandAttemptTimeout()}). */
+    public static final Duration COMMAND_ATTEMPT_MIN = Duration.ofSeconds(2);
+
+    /**
+     * A one-shot command's attempt on one member (status, switchover, failback, the guard): a fresh JVM's first
+     * TLS handshake and login are slower than the agent's warm requests — over 400 ms on a loaded lab host, where
+     * every attempt of `understudy status` then timed out for a minute — so {@code requestTimeout}, at least
+     * {@link #COMMAND_ATTEMPT_MIN}. Only the time to an answer changes; nothing here decides who signs.
+     */
+    public Duration commandAttemptTimeout() {
+        return requestTimeout.compareTo(COMMAND_ATTEMPT_MIN) < 0 ? COMMAND_ATTEMPT_MIN : requestTimeout;
+    }
+
     /**
      * The deadline of a one-shot command's etcd call (status, switchover, the guard, the monitor's watchdog): each
      * endpoint gets its attempt, and one more, so a member that is down or slow costs time, not the answer. The
      * agent's own loop keeps {@code requestTimeout}.
      */
     public Duration commandTimeout() {
-        return requestTimeout.multipliedBy(endpoints.size() + 1L);
+        return commandAttemptTimeout().multipliedBy(endpoints.size() + 1L);
     }
 
     /** How long after the send time of the last acknowledged keep-alive the holder stops signing. */

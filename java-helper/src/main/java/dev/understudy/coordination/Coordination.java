@@ -13,7 +13,17 @@ public final class Coordination {
     private Coordination() {
     }
 
+    /** The agent's and the watchdog's client: each attempt gets {@code request_timeout_ms}. */
     public static Etcd etcd(Config config) throws BadInputException, IOException {
+        return etcd(config, config.coordination().requestTimeout());
+    }
+
+    /** A one-shot command's client: each attempt gets {@link CoordinationSettings#commandAttemptTimeout()}. */
+    public static Etcd forCommand(Config config) throws BadInputException, IOException {
+        return etcd(config, config.coordination().commandAttemptTimeout());
+    }
+
+    private static Etcd etcd(Config config, java.time.Duration attempt) throws BadInputException, IOException {
         CoordinationSettings cs = config.coordination();
         String password;
         try {
@@ -23,6 +33,6 @@ public final class Coordination {
         }
         boolean tls = cs.endpoints().stream().anyMatch(u -> u.getScheme().equals("https"));
         return new Etcd(cs.endpoints(), tls ? PemTls.context(cs.caFile(), cs.certFile(), cs.keyFile()) : null, cs.user(),
-                password, cs.requestTimeout());
+                password, attempt);
     }
 }

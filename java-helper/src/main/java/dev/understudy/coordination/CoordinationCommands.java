@@ -122,7 +122,7 @@ public final class CoordinationCommands {
         private static String holds(Config c) {
             try {
                 LocalRole role = LocalRole.read(c.stateDir());
-                Etcd etcd = Coordination.etcd(c);
+                Etcd etcd = Coordination.forCommand(c);
                 Duration rt = c.coordination().commandTimeout();
                 Optional<Etcd.KeyValue> kv = etcd.get(c.coordination().prefix(c.validator()) + "leader", rt);
                 if (kv.isEmpty()) {
@@ -160,7 +160,7 @@ public final class CoordinationCommands {
         @Override
         protected int execute(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
-            ObjectNode s = snapshot(c, Coordination.etcd(c));
+            ObjectNode s = snapshot(c, Coordination.forCommand(c));
             if (o.has("json")) {
                 io.out().println(Json.prettyString(s));
                 return Exit.OK;
@@ -241,7 +241,7 @@ public final class CoordinationCommands {
         if (!s.has("leader")) {
             s.putNull("leader");
         }
-        List<JsonNode> members = etcd.memberStatus(cs.requestTimeout());
+        List<JsonNode> members = etcd.memberStatus(etcd.attemptTimeout());
         s.putObject("etcd").put("members", members.size()).put("answering", members.stream().filter(m -> m != null).count());
         return s;
     }
@@ -295,7 +295,7 @@ public final class CoordinationCommands {
                 throw new CheckFailedException("'" + target + "' is not a validator host of " + c.validator()
                         + " (main or backup in " + c.source() + ")");
             }
-            Etcd etcd = Coordination.etcd(c);
+            Etcd etcd = Coordination.forCommand(c);
             CoordinationSettings cs = c.coordination();
             Duration rt = cs.commandTimeout();
             String prefix = cs.prefix(c.validator());

@@ -55,6 +55,11 @@ public final class Etcd {
         return endpoints;
     }
 
+    /** What one attempt on one member is given (the agent's request timeout, or a one-shot command's). */
+    public Duration attemptTimeout() {
+        return attemptTimeout;
+    }
+
     private static String b64(String s) {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }

@@ -102,4 +102,21 @@ class ConfigTest {
         bad(good + "coordination:\n  endpoints: [etcd-1:2379]\n", "coordination.endpoints[0]: expected https://HOST:PORT");
         bad(good + "coordination:\n  lease_ttl_ms: 10000\n", "coordination.endpoints: is required");
     }
+
+    /**
+     * A one-shot command (status, switchover, the guard) gives each etcd member at least 2 s: a fresh JVM's first
+     * TLS handshake took over the lab's 400 ms request timeout on a loaded host. The agent keeps its own.
+     */
+    @Test
+    void oneShotCommandsGiveEachEtcdMemberAtLeastTwoSeconds() throws Exception {
+        String three = good + "coordination:\n  endpoints: [https://10.0.0.1:2379, https://10.0.0.2:2379, https://10.0.0.3:2379]\n";
+        Path f = dir.resolve("c.yml");
+        Files.writeString(f, three + "  request_timeout_ms: 400\n");
+        CoordinationSettings fast = Config.load(f).coordination();
+        assertEquals(java.time.Duration.ofMillis(400), fast.requestTimeout());
+        assertEquals(java.time.Duration.ofSeconds(2), fast.commandAttemptTimeout());
+        assertEquals(java.time.Duration.ofSeconds(8), fast.commandTimeout(), "each member once, and one more attempt");
+        Files.writeString(f, three + "  lease_ttl_ms: 20000\n  request_timeout_ms: 3000\n");
+        assertEquals(java.time.Duration.ofSeconds(3), Config.load(f).coordination().commandAttemptTimeout());
+    }
 }
