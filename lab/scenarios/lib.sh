@@ -38,17 +38,7 @@ chain() { "$LAB" exec curl -sf --max-time 3 "$CHAIN_URL$1"; }
 # node HOST: the simnet node's own status on HOST.
 node() { on "$1" curl -sf --max-time 3 127.0.0.1:7701/status; }
 
-# wait_until SECONDS DESCRIPTION CMD...: run CMD until it succeeds, at most SECONDS.
-wait_until() {
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || fail "timed out after ${limit} s waiting for $what"
-    sleep 0.5
-  done
-}
-
-# wait_until_ok SECONDS CMD...: like wait_until, but returns 1 instead of failing (the caller says why).
+# wait_until_ok SECONDS CMD...: run CMD until it succeeds, at most SECONDS; 1 if it never did.
 wait_until_ok() {
   local deadline=$((SECONDS + $1))
   shift
@@ -56,6 +46,13 @@ wait_until_ok() {
     [ $SECONDS -lt $deadline ] || return 1
     sleep 0.5
   done
+}
+
+# wait_until SECONDS DESCRIPTION CMD...: the same, and the scenario fails if CMD never succeeded.
+wait_until() {
+  local limit=$1 what=$2
+  shift 2
+  wait_until_ok "$limit" "$@" || fail "timed out after ${limit} s waiting for $what"
 }
 
 # log_ms HOST PATTERN: epoch ms of the first journal line on HOST containing PATTERN (the hosts' clock is the

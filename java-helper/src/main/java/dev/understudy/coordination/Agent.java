@@ -618,11 +618,10 @@ public final class Agent implements AutoCloseable {
      */
     private boolean mainHasPriority(boolean validatorInSet) {
         try {
-            Optional<Etcd.KeyValue> kv = etcd.get(key("status/" + config.mainHost()), cs.requestTimeout());
-            if (kv.isEmpty()) {
+            JsonNode st = statusOf(config.mainHost());
+            if (st == null) {
                 return false;
             }
-            JsonNode st = Json.parseObject(kv.get().value().getBytes(), "status of " + config.mainHost());
             boolean live = System.currentTimeMillis() - st.path("updatedAtMs").asLong() < 3000
                     && !st.path("cooldown").asBoolean(false) && "standby".equals(st.path("role").asText());
             boolean ready = st.path("synced").asBoolean(false) && !st.has("nodeError")
@@ -642,6 +641,12 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** A host's status as its agent last published it; null when there is none (its lease expired). */
+    private JsonNode statusOf(String host) throws EtcdException, BadInputException {
+        Optional<Etcd.KeyValue> kv = etcd.get(key("status/" + host), cs.requestTimeout());
+        return kv.isEmpty() ? null : Json.parseObject(kv.get().value().getBytes(), "status of " + host);
+    }
+
     /** The key ids a holder signs with, per period (its status's {@code keys.ids}). */
     private record HolderKeys(String host, JsonNode ids) {
     }
@@ -656,11 +661,10 @@ public final class Agent implements AutoCloseable {
             return null;
         }
         try {
-            Optional<Etcd.KeyValue> kv = etcd.get(key("status/" + h), cs.requestTimeout());
-            if (kv.isEmpty()) {
+            JsonNode st = statusOf(h);
+            if (st == null) {
                 return null;
             }
-            JsonNode st = Json.parseObject(kv.get().value().getBytes(), "status of " + h);
             JsonNode ids = st.path("keys").path("ids");
             boolean fresh = System.currentTimeMillis() - st.path("updatedAtMs").asLong() <= Switchover.STATUS_FRESH.toMillis();
             return fresh && ids.isObject() ? new HolderKeys(h, ids) : null;
