@@ -12,8 +12,11 @@ mkdir -p "$RESULTS"
 say() { printf '%s %s: %s\n' "$(date +%H:%M:%S.%3N)" "${SCENARIO:-scenario}" "$*" >&2; }
 # fail MESSAGE: the scenario failed; the role's state, the chain's view and both agents' last decisions go to
 # stderr with it (bounded, best effort), so a failure in CI explains itself.
+# The FAILED line also goes to $RESULTS/failures.log, which lab/molecule-run prints at the end of a failed run
+# (CI keeps only the end of the output).
 fail() {
   say "FAILED: $*"
+  printf '%s %s: FAILED: %s\n' "$(date +%H:%M:%S.%3N)" "${SCENARIO:-scenario}" "$*" >>"$RESULTS/failures.log" || true
   {
     echo "--- understudy status (monitor)"
     timeout 10 "$LAB" ssh monitor understudy status 2>&1 | head -12
