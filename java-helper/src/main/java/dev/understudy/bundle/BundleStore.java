@@ -11,6 +11,7 @@ import dev.understudy.node.PeriodKeys;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -181,6 +182,30 @@ public final class BundleStore {
 
     public byte[] signature(Entry e) throws IOException {
         return Files.readAllBytes(dir.resolve(e.name() + Bundle.SIG));
+    }
+
+    /** A stored bundle's files as read, with the index entry that names them (its hash is the ciphertext's). */
+    public record Stored(Entry entry, byte[] signature, byte[] ciphertext) {}
+
+    /**
+     * Reads a bundle's files for an entry from an earlier read of the index. A key rotation may have replaced
+     * the ciphertext since (a new file, then the index, then the old file goes): then the current index names
+     * the file to read and the hash it has. Fails only if the bundle itself is gone from the store.
+     */
+    public Stored read(Entry e) throws IOException, BadInputException {
+        Entry current = e;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return new Stored(current, signature(current), ciphertext(current));
+            } catch (NoSuchFileException gone) {
+                Entry again = index().entries().stream().filter(x -> x.name().equals(e.name())).findFirst().orElse(null);
+                if (again == null || attempt == 3) {
+                    throw new NoSuchFileException(dir.resolve(current.file()).toString(), null,
+                            again == null ? "bundle " + e.name() + " is no longer in the store" : "replaced again while reading");
+                }
+                current = again;
+            }
+        }
     }
 
     /**

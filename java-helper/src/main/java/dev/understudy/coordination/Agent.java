@@ -1112,7 +1112,8 @@ public final class Agent implements AutoCloseable {
                             + " (epoch {}, after this host last held the role at epoch {}); installing the bundle's",
                             config.validator(), config.host(), nodeIds, period, e.name(), e.epoch(), heldBefore);
                 }
-                Bundle.Opened o = Bundle.reopen(store.signature(e), store.ciphertext(e), e.sha256(), ids.decryptionIdentities(),
+                BundleStore.Stored b = store.read(e);
+                Bundle.Opened o = Bundle.reopen(b.signature(), b.ciphertext(), b.entry().sha256(), ids.decryptionIdentities(),
                         config.sync().maxBundleBytes(), e.name());
                 Path dir = config.stateDir().resolve("install-" + e.seq());
                 try {

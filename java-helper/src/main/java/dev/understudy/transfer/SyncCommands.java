@@ -166,7 +166,8 @@ public final class SyncCommands {
                         .ifPresent(k -> pj.set("keyIds", Json.MAPPER.valueToTree(k.keyIds())));
                 if (o.has("verify")) {
                     try {
-                        Bundle.reopen(store.signature(e), store.ciphertext(e), e.sha256(), ids.decryptionIdentities(),
+                        BundleStore.Stored b = store.read(e);
+                        Bundle.reopen(b.signature(), b.ciphertext(), b.entry().sha256(), ids.decryptionIdentities(),
                                 c.sync().maxBundleBytes(), e.name());
                         pj.put("verified", true);
                     } catch (Rejection r) {

@@ -2,6 +2,7 @@ package dev.understudy.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.understudy.bundle.Bundle;
@@ -113,6 +114,31 @@ class RotationTest {
         reader.join();
         assertEquals(List.of(), errors.stream().map(Throwable::toString).distinct().toList(), reads.get() + " reads");
         assertTrue(reads.get() >= 50, "the reader ran during the rotations: " + reads.get() + " reads in " + rotations + " rotations");
+    }
+
+    /**
+     * A reader that took the index before a commit re-encrypted the store (sync status --verify, or the agent
+     * installing keys at a takeover) still reads the bundle: the entry it holds names a file that is gone.
+     */
+    @Test
+    void aReaderHoldingAnEntryFromBeforeACommitStillOpensTheBundle() throws Exception {
+        Deployment d = new Deployment(dir);
+        d.writeConfigs(new Deployment.Nodes("http://127.0.0.1:9", "http://127.0.0.1:9", dir.resolve("h"), "http://127.0.0.1:9",
+                dir.resolve("h")), 22);
+        String cfg = d.backupConfig.toString();
+        Config c = Config.load(d.backupConfig);
+        IdentityStore ids = new IdentityStore(c.identityDir());
+        BundleStore store = new BundleStore(c.stateDir(), 5);
+        Bundles.drop(d.incoming, Bundles.seal("lab-main", 1, 5, List.of(d.backupId.age().recipient()), d.mainId.signing()));
+        assertEquals(0, Cli.run("sync", "receive", "--config", cfg).code());
+        BundleStore.Entry before = store.latestFor(5);
+        assertEquals(0, Cli.run("rotate-keys", "prepare", "--config", cfg).code());
+        assertEquals(0, Cli.run("rotate-keys", "commit", "--config", cfg).code());
+
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> store.ciphertext(before), "the commit replaced the file");
+        BundleStore.Stored read = store.read(before);
+        assertNotEquals(before.file(), read.entry().file());
+        Bundle.reopen(read.signature(), read.ciphertext(), read.entry().sha256(), ids.decryptionIdentities(), 1 << 20, before.name());
     }
 
     static int opens(BundleStore store, IdentityStore ids) throws Exception {
