@@ -129,6 +129,30 @@ class NetworkTest {
         assertTrue(j.get("signedRounds").asLong() * 4 >= (now - 25) * 3, v.out());
     }
 
+    /**
+     * At a period boundary the node's own round is in the new period a moment before its last chain status is:
+     * its status must still say it is in the set (it compared the new period's key with the old set).
+     */
+    @Test
+    void anElectedNodeStaysInTheCurrentSetAcrossPeriodBoundaries() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), true, true);
+        waitFor("main signing in the set", 5000, () -> status(main).get("signing").asBoolean() && status(main).get("inCurrentSet").asBoolean());
+        long p0 = chainStatus().get("period").asLong();
+        List<String> outside = new ArrayList<>();
+        int samples = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (chainStatus().get("period").asLong() < p0 + 3 && System.nanoTime() < deadline) {
+            JsonNode st = status(main);
+            samples++;
+            if (st.get("synced").asBoolean() && !st.get("inCurrentSet").asBoolean()) {
+                outside.add("local round " + st.get("localRound") + ", chain round " + st.get("chainRound"));
+            }
+            Thread.sleep(2);
+        }
+        assertTrue(chainStatus().get("period").asLong() >= p0 + 3, "three period boundaries passed");
+        assertEquals(List.of(), outside, samples + " samples");
+    }
+
     @Test
     void oneNodeAloneNeverDoubleSignsButTwoNodesWithTheSameKeyDo() throws Exception {
         NodeCommand.Running main = node("main", chain.url(), true, true);

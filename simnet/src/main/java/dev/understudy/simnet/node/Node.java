@@ -368,10 +368,13 @@ public final class Node implements AutoCloseable {
         n.put("currentKeyId", key == null ? null : key.keyId());
         n.put("signing", home.validation() && caught && key != null && lastSignedRound >= local - 1);
         JsonNode st = lastChainStatus;
+        // the chain's set is of the chain's period: at a boundary the local round may already be in the next
+        // period while the last chain status is still of the one before (it reported "not in the set" then)
+        Ed25519 chainKey = s == null || lastChainRound < 0 ? null : home.keyFor(s.periodOf(lastChainRound));
         boolean inSet = false;
-        if (st != null && key != null) {
+        if (st != null && chainKey != null) {
             for (JsonNode m : st.path("currentSet")) {
-                inSet |= home.validator().equals(m.path("validator").asText()) && key.keyId().equals(m.path("keyId").asText());
+                inSet |= home.validator().equals(m.path("validator").asText()) && chainKey.keyId().equals(m.path("keyId").asText());
             }
         }
         n.put("inCurrentSet", inSet);
