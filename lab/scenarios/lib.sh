@@ -8,6 +8,10 @@ CHAIN_URL=${LAB_CHAIN_URL:-http://10.77.0.10:7700}
 export VALIDATOR=${LAB_VALIDATOR:-val1}
 RESULTS=${LAB_RESULTS:-/var/lib/understudy-lab/results}
 mkdir -p "$RESULTS"
+# A scenario that runs a playbook of its own leaves this mark, so that lab/molecule-run's next converge of a
+# shared lab runs instead of being skipped as already done.
+RECONFIGURED=${LAB_RECONFIGURED:-/var/lib/understudy-lab/reconfigured}
+mark_reconfigured() { mkdir -p "$(dirname "$RECONFIGURED")" && echo "$(date +%T) ${SCENARIO:-scenario}: $*" >>"$RECONFIGURED"; }
 
 say() { printf '%s %s: %s\n' "$(date +%H:%M:%S.%3N)" "${SCENARIO:-scenario}" "$*" >&2; }
 # fail MESSAGE: the scenario failed; the role's state, the chain's view and both agents' last decisions go to
