@@ -25,6 +25,8 @@ fail() {
     echo "--- understudy status (monitor)"
     timeout 10 "$LAB" ssh monitor understudy status 2>&1 | head -12
     echo "--- chain: $(timeout 5 "$LAB" exec curl -sf --max-time 3 "$CHAIN_URL/validators/val1" 2>&1 | head -c 600)"
+    echo "--- the lab's watchdog resets, last 3 (lab/watchdog-emulator):"
+    tail -3 "${LAB_STATE:-/var/lib/understudy-lab}/watchdog.log" 2>&1
     for h in main backup; do
       echo "--- $h: understudy-agent $(timeout 5 "$LAB" ssh "$h" systemctl show -p ActiveState,SubState,ActiveEnterTimestamp,NRestarts \
         understudy-agent 2>&1 | tr '\n' ' '), last 60 s"

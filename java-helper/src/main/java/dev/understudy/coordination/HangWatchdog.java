@@ -1,11 +1,12 @@
 package dev.understudy.coordination;
 
-import dev.understudy.common.AtomicFiles;
 import dev.understudy.config.CoordinationSettings;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * A hang watchdog the agent arms while it holds the signing role: if the agent stops feeding it (frozen,
@@ -104,6 +105,10 @@ public interface HangWatchdog extends AutoCloseable {
     /**
      * The lab's watchdog: the state file {@code armed TIMEOUT_MS SEQ} is rewritten on every feed; the lab's
      * emulator, outside the host, resets the host when an armed file is not rewritten within the timeout.
+     * A feed is a write and a rename, like a write to the device: no fsync. It runs every 50 ms, and on a busy
+     * disk an fsync can take longer than the whole timeout (the lab's hosts were reset while their agents ran
+     * normally: "not fed for 767 ms (timeout 700 ms)" during an Ansible run). The emulator reads the file's
+     * time and content from the page cache; a reset loses the file anyway (a booting host starts disarmed).
      */
     final class EmulatedFile implements HangWatchdog {
         private final Path path;
@@ -117,7 +122,9 @@ public interface HangWatchdog extends AutoCloseable {
         }
 
         private void write(String state) throws IOException {
-            AtomicFiles.write(path, (state + "\n").getBytes(StandardCharsets.US_ASCII), AtomicFiles.PRIVATE);
+            Path tmp = path.resolveSibling(path.getFileName() + ".feed");
+            Files.write(tmp, (state + "\n").getBytes(StandardCharsets.US_ASCII));
+            Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
 
         @Override

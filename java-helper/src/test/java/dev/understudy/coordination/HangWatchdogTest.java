@@ -40,6 +40,41 @@ class HangWatchdogTest {
         assertEquals("disarmed", Files.readString(state).trim(), "a disarmed watchdog is not fed back to life");
     }
 
+    /** The emulator reads the state file while the agent feeds it every 50 ms: never an empty or partial line. */
+    @Test
+    void aReaderOfTheLabDriversStateNeverSeesAPartialFeed() throws Exception {
+        Path state = dir.resolve("state");
+        HangWatchdog w = HangWatchdog.create(new CoordinationSettings.WatchdogSettings("file", state, Duration.ofMillis(700)));
+        w.arm();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.List<String> bad = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    String s = Files.readString(state);
+                    if (!s.matches("armed 700 [0-9]+\n")) {
+                        bad.add(s);
+                    }
+                    reads.incrementAndGet();
+                } catch (Exception e) {
+                    bad.add(e.toString());
+                }
+            }
+        });
+        reader.start();
+        for (int i = 0; i < 3000; i++) {
+            w.feed();
+        }
+        stop.set(true);
+        reader.join();
+        assertEquals(java.util.List.of(), bad.stream().distinct().limit(3).toList(), reads.get() + " reads");
+        assertTrue(reads.get() > 0);
+        try (var files = Files.list(dir)) {
+            assertEquals(java.util.List.of(state), files.toList(), "nothing left beside the state file");
+        }
+    }
+
     @Test
     void theDeviceDriverFeedsWithAByteAndClosesWithV() throws Exception {
         Path fake = dir.resolve("watchdog0");
