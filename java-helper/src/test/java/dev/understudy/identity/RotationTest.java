@@ -25,15 +25,24 @@ class RotationTest {
     @TempDir
     Path dir;
 
-    @Test
-    void noStepLeavesABundleThatCannotBeOpened() throws Exception {
+    /** The backup of a main-and-backup deployment (nodes unreachable: these tests need only its store). */
+    record Backup(Deployment d, String cfg, IdentityStore ids, BundleStore store) {}
+
+    Backup backup() throws Exception {
         Deployment d = new Deployment(dir);
         d.writeConfigs(new Deployment.Nodes("http://127.0.0.1:9", "http://127.0.0.1:9", dir.resolve("h"), "http://127.0.0.1:9",
                 dir.resolve("h")), 22);
-        String cfg = d.backupConfig.toString();
         Config c = Config.load(d.backupConfig);
-        IdentityStore ids = new IdentityStore(c.identityDir());
-        BundleStore store = new BundleStore(c.stateDir(), 5);
+        return new Backup(d, d.backupConfig.toString(), new IdentityStore(c.identityDir()), new BundleStore(c.stateDir(), 5));
+    }
+
+    @Test
+    void noStepLeavesABundleThatCannotBeOpened() throws Exception {
+        Backup b = backup();
+        Deployment d = b.d();
+        String cfg = b.cfg();
+        IdentityStore ids = b.ids();
+        BundleStore store = b.store();
         String oldRecipient = d.backupId.age().recipient();
 
         Bundles.drop(d.incoming, Bundles.seal("lab-main", 1, 5, List.of(oldRecipient), d.mainId.signing()));
@@ -122,13 +131,11 @@ class RotationTest {
      */
     @Test
     void aReaderHoldingAnEntryFromBeforeACommitStillOpensTheBundle() throws Exception {
-        Deployment d = new Deployment(dir);
-        d.writeConfigs(new Deployment.Nodes("http://127.0.0.1:9", "http://127.0.0.1:9", dir.resolve("h"), "http://127.0.0.1:9",
-                dir.resolve("h")), 22);
-        String cfg = d.backupConfig.toString();
-        Config c = Config.load(d.backupConfig);
-        IdentityStore ids = new IdentityStore(c.identityDir());
-        BundleStore store = new BundleStore(c.stateDir(), 5);
+        Backup b = backup();
+        Deployment d = b.d();
+        String cfg = b.cfg();
+        IdentityStore ids = b.ids();
+        BundleStore store = b.store();
         Bundles.drop(d.incoming, Bundles.seal("lab-main", 1, 5, List.of(d.backupId.age().recipient()), d.mainId.signing()));
         assertEquals(0, Cli.run("sync", "receive", "--config", cfg).code());
         BundleStore.Entry before = store.latestFor(5);
