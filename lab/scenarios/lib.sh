@@ -169,6 +169,34 @@ baseline() {
 # taking another host down next leaves a quorum).
 etcd_whole() { status_json | jq -e '.etcd.members > 0 and .etcd.answering == .etcd.members' >/dev/null; }
 
+# longest_renewal HOST SINCE: the longest wait for a lease renewal the holder's agent on HOST logged since the
+# epoch second SINCE (it logs those over half its fence window), in ms; 0 when none was that long.
+longest_renewal() {
+  on "$1" journalctl -u understudy-agent --since "@$2" --no-pager -o cat \
+    | sed -n 's/.*lease renewed \([0-9]*\) ms after.*/\1/p' | sort -n | tail -1 | grep . || echo 0
+}
+
+# etcdctl_root FROM ARGS...: etcdctl as etcd's root user on host FROM, against every member; the password goes
+# on stdin, never on a command line. ARGS are fixed words (they pass through the remote shell).
+ETCD_ROOT_PW=${LAB_ETCD_ROOT_PW:-/var/lib/understudy-lab/pki/etcd-root.pw}
+etcdctl_root() {
+  local from=$1; shift
+  on "$from" "read -r pw; ETCDCTL_USER=\"root:\$pw\" etcdctl --endpoints=https://10.77.0.11:2379,https://10.77.0.12:2379,https://10.77.0.13:2379 --cacert /etc/understudy/etcd/ca.crt --cert /etc/understudy/etcd/client.crt --key /etc/understudy/etcd/client.key --dial-timeout=2s --command-timeout=5s $*" <"$ETCD_ROOT_PW"
+}
+# etcd_leader FROM: the address of the member that leads etcd, as host FROM's etcdctl sees it.
+etcd_leader() { etcdctl_root "$1" endpoint status | awk -F', ' '$5 == "true" { sub("https://", "", $1); sub(":.*", "", $1); print $1 }'; }
+# etcd_lead HOST FROM: makes HOST's member the etcd leader (etcdctl move-leader, run on FROM), so that losing
+# HOST loses the leader too: a holder then rides out an election as well as a missing member.
+etcd_lead() {
+  local h=$1 from=$2 addr id
+  addr=$("$LAB" addr "$h")
+  [ "$(etcd_leader "$from")" = "$addr" ] && return 0
+  id=$(etcdctl_root "$from" endpoint status | awk -F', ' -v a="https://$addr:" 'index($1, a) == 1 { print $2 }')
+  [ -n "$id" ] || fail "no etcd member at $addr"
+  etcdctl_root "$from" move-leader "$id" >/dev/null
+  [ "$(etcd_leader "$from")" = "$addr" ] || fail "etcd's leadership did not move to $h ($addr)"
+}
+
 # within N LO HI: LO <= N <= HI (N a number).
 within() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
