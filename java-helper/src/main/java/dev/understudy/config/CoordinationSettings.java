@@ -97,7 +97,7 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
             throw s.error("lease_ttl_ms", "lease_ttl_ms - margin_ms - watchdog.timeout_ms = " + fenceAfter
                     + " ms leaves the holder under a second to renew its lease; raise lease_ttl_ms");
         }
-        long keepAlive = s.integer("keepalive_interval_ms", Math.max(200, fenceAfter / 4), 50, fenceAfter / 3);
+        long keepAlive = s.integer("keepalive_interval_ms", Math.max(100, fenceAfter / 10), 50, fenceAfter / 3);
         long requestTimeout = s.integer("request_timeout_ms", Math.min(1000, fenceAfter / 2), 50, fenceAfter);
         List<String> fence = s.strings("fence_command");
         CoordinationSettings c = new CoordinationSettings(endpoints,
