@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Repeats one idempotent call (the holder's lease keep-alive) until it is done, so that an answer that will not come
@@ -21,6 +23,8 @@ import java.util.function.BooleanSupplier;
  * attempt at a time adds each attempt's timeout to the election, and that fenced the lab's main.
  */
 final class HedgedCall implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(HedgedCall.class);
+    private final String name;
     private final int maxInFlight;
     private final long hedgeMillis;
     private final long retryMillis;
@@ -28,6 +32,7 @@ final class HedgedCall implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
 
     HedgedCall(String name, int maxInFlight, long hedgeMillis, long retryMillis) {
+        this.name = name;
         this.maxInFlight = maxInFlight;
         this.hedgeMillis = hedgeMillis;
         this.retryMillis = retryMillis;
@@ -73,7 +78,8 @@ final class HedgedCall implements AutoCloseable {
             } catch (TimeoutException e) {
                 // no answer yet: the next pass starts another attempt beside it
             } catch (ExecutionException e) {
-                // the attempt handles its own errors; an unexpected one is its to log
+                // the attempt handles the errors it expects; anything else is a bug to see, and the next pass retries
+                LOG.error("{}: an attempt failed unexpectedly", name, e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
