@@ -135,6 +135,8 @@ public final class Agent implements AutoCloseable {
     private long nextWatchdogCheckNanos;
     /** Set while close() deactivates the node of a holder: the watchdog is fed until the holder's fence deadline. */
     private volatile boolean stoppingAsHolder;
+    /** Until when a stopping holder goes on renewing its lease while its node deactivates (close()). */
+    private volatile long stopRenewUntilNanos;
     private volatile List<Alert> conditions = List.of();
     private final long startedAtMs = System.currentTimeMillis();
 
@@ -248,6 +250,11 @@ public final class Agent implements AutoCloseable {
     public void close() {
         stopping = true;
         if (holder) {
+            // the lease is renewed on while the node deactivates, for at most one lease TTL: a slow deactivation
+            // (the command adapter's two program runs on a loaded host took over 2 s) is neither cut short by the
+            // fence deadline nor ended by a watchdog reset; a stop still deactivating after that is reset by the
+            // watchdog before the lease can expire, by the holder's own rule
+            stopRenewUntilNanos = System.nanoTime() + cs.leaseTtl().toNanos();
             stoppingAsHolder = true;
             try {
                 fence("the agent is stopping (the role stays until the lease expires, for a restart to resume it)");
@@ -275,9 +282,9 @@ public final class Agent implements AutoCloseable {
     private void fenceTick() {
         if (!holder) {
             if (stoppingAsHolder && System.nanoTime() - lastAckSendNanos < cs.fenceAfter().toNanos()) {
-                // a clean stop deactivates the node with its lease still alive: fed on under the holder's own
-                // deadline, so a deactivation slower than the watchdog's timeout does not reset the host, while one
-                // still running at fenceAfter does, before the lease can expire (the same bound as a holder's)
+                // a clean stop deactivates the node with its lease still alive and renewed (for at most a lease
+                // TTL): fed on under the holder's own deadline, so a slow deactivation does not reset the host,
+                // while one still running fenceAfter after the last renewal does, before the lease can expire
                 feedWatchdog();
             }
             return;
@@ -307,8 +314,13 @@ public final class Agent implements AutoCloseable {
      */
     private void keepAliveTick() {
         long tickStart = System.nanoTime();
-        keepAlives.run(this::renewLease, () -> !holder || stopping || lastAckSendNanos >= tickStart
+        keepAlives.run(this::renewLease, () -> !renewing() || lastAckSendNanos >= tickStart
                 || System.nanoTime() - lastAckSendNanos >= cs.fenceAfter().toNanos());
+    }
+
+    /** A holder renews its lease; so does a stopping holder while its node deactivates (see close()). */
+    private boolean renewing() {
+        return holder && !stopping || stoppingAsHolder && System.nanoTime() < stopRenewUntilNanos;
     }
 
     /** One keep-alive; an acknowledged one moves the fence deadline to its send time. */
@@ -317,7 +329,7 @@ public final class Agent implements AutoCloseable {
             long l = lease;
             long sent = System.nanoTime();
             long left = cs.fenceAfter().toNanos() - (sent - lastAckSendNanos);
-            if (!holder || left <= 0) {
+            if (!renewing() || left <= 0) {
                 return;
             }
             long ttl = etcd.keepAlive(l, Duration.ofNanos(Math.min(left, cs.requestTimeout().toNanos())));
@@ -329,7 +341,7 @@ public final class Agent implements AutoCloseable {
             }
             long gap;
             synchronized (roleLock) {
-                if (!holder || lease != l || sent <= lastAckSendNanos) {
+                if (!renewing() || lease != l || sent <= lastAckSendNanos) {
                     return;
                 }
                 gap = sent - lastAckSendNanos;
