@@ -25,7 +25,10 @@ class RotationTest {
     @TempDir
     Path dir;
 
-    /** The backup of a main-and-backup deployment (nodes unreachable: these tests need only its store). */
+    /**
+     * The backup of a main-and-backup deployment (nodes unreachable: these tests need only its store), having
+     * received the main's first bundle: seq 1, period 5, sealed to the backup's current key.
+     */
     record Backup(Deployment d, String cfg, IdentityStore ids, BundleStore store) {}
 
     Backup backup() throws Exception {
@@ -33,6 +36,8 @@ class RotationTest {
         d.writeConfigs(new Deployment.Nodes("http://127.0.0.1:9", "http://127.0.0.1:9", dir.resolve("h"), "http://127.0.0.1:9",
                 dir.resolve("h")), 22);
         Config c = Config.load(d.backupConfig);
+        Bundles.drop(d.incoming, Bundles.seal("lab-main", 1, 5, List.of(d.backupId.age().recipient()), d.mainId.signing()));
+        assertEquals(0, Cli.run("sync", "receive", "--config", d.backupConfig.toString()).code());
         return new Backup(d, d.backupConfig.toString(), new IdentityStore(c.identityDir()), new BundleStore(c.stateDir(), 5));
     }
 
@@ -44,9 +49,6 @@ class RotationTest {
         IdentityStore ids = b.ids();
         BundleStore store = b.store();
         String oldRecipient = d.backupId.age().recipient();
-
-        Bundles.drop(d.incoming, Bundles.seal("lab-main", 1, 5, List.of(oldRecipient), d.mainId.signing()));
-        assertEquals(0, Cli.run("sync", "receive", "--config", cfg).code());
         assertEquals(1, opens(store, ids));
 
         Cli.Run prep = Cli.run("rotate-keys", "prepare", "--config", cfg, "--json");
@@ -136,8 +138,6 @@ class RotationTest {
         String cfg = b.cfg();
         IdentityStore ids = b.ids();
         BundleStore store = b.store();
-        Bundles.drop(d.incoming, Bundles.seal("lab-main", 1, 5, List.of(d.backupId.age().recipient()), d.mainId.signing()));
-        assertEquals(0, Cli.run("sync", "receive", "--config", cfg).code());
         BundleStore.Entry before = store.latestFor(5);
         assertEquals(0, Cli.run("rotate-keys", "prepare", "--config", cfg).code());
         assertEquals(0, Cli.run("rotate-keys", "commit", "--config", cfg).code());
