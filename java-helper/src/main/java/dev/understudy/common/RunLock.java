@@ -8,8 +8,12 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 
-/** An exclusive, non-blocking lock on a file, so that cron runs of one command never overlap. */
+/**
+ * An exclusive lock on a file, so that runs of one command (cron, the agent, an operator) never overlap. Taken at
+ * once or after a bounded wait; never blocks without end.
+ */
 public final class RunLock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
@@ -19,25 +23,48 @@ public final class RunLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Takes the lock or throws {@link TempFailException} (exit 75) naming what holds it. */
+    private static final long POLL_MS = 50;
+
+    /** Takes the lock at once or throws {@link TempFailException} (exit 75) naming what holds it. */
     public static RunLock acquire(Path file, String what) throws IOException, TempFailException {
+        return acquire(file, what, Duration.ZERO);
+    }
+
+    /**
+     * Takes the lock, waiting up to {@code wait} for another run to release it (checked every 50 ms), else throws
+     * {@link TempFailException} (exit 75) naming what holds it.
+     */
+    public static RunLock acquire(Path file, String what, Duration wait) throws IOException, TempFailException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         boolean created = !Files.exists(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         if (created) {
             AtomicFiles.ownLikeParent(file);
         }
+        long deadline = System.nanoTime() + wait.toNanos();
         FileLock l;
-        try {
-            l = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
+        while ((l = tryLock(ch)) == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         if (l == null) {
             ch.close();
-            throw new TempFailException("another " + what + " is running (lock " + file + " is held); try again later");
+            String waited = wait.isZero() ? "" : " for " + wait.toMillis() + " ms";
+            throw new TempFailException("another " + what + " is running (lock " + file + " held" + waited + "); try again later");
         }
         return new RunLock(ch, l);
+    }
+
+    private static FileLock tryLock(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
     }
 
     @Override

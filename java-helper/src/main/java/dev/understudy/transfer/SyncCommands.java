@@ -18,10 +18,18 @@ import dev.understudy.node.NodeAdapter;
 import dev.understudy.node.NodeAdapters;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import java.time.Duration;
 import java.util.List;
 
 /** {@code sync push}, {@code sync receive}, {@code sync status}. */
 public final class SyncCommands {
+    /**
+     * How long push and receive wait for another run of themselves (the agent's push check every push interval,
+     * cron's minutely run, the drop's path unit) before exiting 75; an operator's push no longer fails because the
+     * agent was looking at the keys at that moment.
+     */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+
     private SyncCommands() {
     }
 
@@ -51,7 +59,7 @@ public final class SyncCommands {
         protected int execute(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
             NodeAdapter node = NodeAdapters.create(c);
-            try (RunLock lock = RunLock.acquire(c.stateDir().resolve("push.lock"), "sync push")) {
+            try (RunLock lock = RunLock.acquire(c.stateDir().resolve("push.lock"), "sync push", LOCK_WAIT)) {
                 Push.Result r = new Push(c, node, Push.uploader(c)).run(o.has("force"));
                 if (r.skipped() != null) {
                     io.out().println("nothing to push: " + r.skipped());
@@ -97,7 +105,7 @@ public final class SyncCommands {
         @Override
         protected int execute(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
-            try (RunLock lock = RunLock.acquire(c.stateDir().resolve("receive.lock"), "sync receive")) {
+            try (RunLock lock = RunLock.acquire(c.stateDir().resolve("receive.lock"), "sync receive", LOCK_WAIT)) {
                 Receive.Result r = new Receive(c).run();
                 r.accepted().forEach(a -> io.out().println("accepted " + a));
                 r.rejected().forEach(a -> io.err().println("REJECTED " + a));

@@ -152,4 +152,16 @@ class PushReceiveTest {
         Cli.Run force = Cli.run("sync", "push", "--config", d.mainConfig.toString(), "--force");
         assertTrue(force.out().contains("delivered"), force.out());
     }
+
+    @Test
+    void anOperatorsPushWaitsForAnotherRunHoldingTheLockInsteadOfFailing() throws Exception {
+        // The agent checks the keys every push interval under push.lock; a CI run's `sync push --force` landed in
+        // such a check and exited 75. Now it waits (bounded) and delivers.
+        Path lock = Config.load(d.mainConfig).stateDir().resolve("push.lock");
+        Process agentsCheck = dev.understudy.testing.LockHolder.hold(lock, 1000);
+        Cli.Run r = Cli.run("sync", "push", "--config", d.mainConfig.toString(), "--force");
+        assertEquals(0, agentsCheck.waitFor());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("delivered"), r.out());
+    }
 }
