@@ -133,10 +133,16 @@ public final class Agent implements AutoCloseable {
 
     private final Alerting.Source alerts;
     private long nextWatchdogCheckNanos;
-    /** Set while close() deactivates the node of a holder: the watchdog is fed until the holder's fence deadline. */
-    private volatile boolean stoppingAsHolder;
-    /** Until when a stopping holder goes on renewing its lease while its node deactivates (close()). */
-    private volatile long stopRenewUntilNanos;
+    /**
+     * Set while a holder gives the role up on purpose (close(), a step-down) and deactivates its node: it renews its
+     * lease until {@link #releaseRenewUntilNanos} and the watchdog is fed under the holder's own fence deadline.
+     */
+    private volatile boolean releasingAsHolder;
+    /**
+     * Until when a releasing holder goes on renewing its lease while its node deactivates: the adapter's
+     * deactivation budget plus the fence command's timeout, at least one lease TTL.
+     */
+    private volatile long releaseRenewUntilNanos;
     private volatile List<Alert> conditions = List.of();
     private final long startedAtMs = System.currentTimeMillis();
 
@@ -215,6 +221,9 @@ public final class Agent implements AutoCloseable {
                     statusRun = statusThread.submit(this::publishStatus);
                 }
             } catch (RuntimeException e) {
+                if (stopping && e instanceof java.util.concurrent.RejectedExecutionException) {
+                    break; // close() shut the executors down during this tick (it was logged as an error)
+                }
                 error(e.toString());
                 LOG.error("{}unexpected error in the agent loop: {}", tag, e.toString(), e);
             }
@@ -254,12 +263,11 @@ public final class Agent implements AutoCloseable {
             // (the command adapter's two program runs on a loaded host took over 2 s) is neither cut short by the
             // fence deadline nor ended by a watchdog reset; a stop still deactivating after that is reset by the
             // watchdog before the lease can expire, by the holder's own rule
-            stopRenewUntilNanos = System.nanoTime() + cs.leaseTtl().toNanos();
-            stoppingAsHolder = true;
+            beginRelease();
             try {
                 fence("the agent is stopping (the role stays until the lease expires, for a restart to resume it)");
             } finally {
-                stoppingAsHolder = false;
+                releasingAsHolder = false;
             }
             cooldownUntilNanos = 0;
         }
@@ -281,10 +289,11 @@ public final class Agent implements AutoCloseable {
 
     private void fenceTick() {
         if (!holder) {
-            if (stoppingAsHolder && System.nanoTime() - lastAckSendNanos < cs.fenceAfter().toNanos()) {
-                // a clean stop deactivates the node with its lease still alive and renewed (for at most a lease
-                // TTL): fed on under the holder's own deadline, so a slow deactivation does not reset the host,
-                // while one still running fenceAfter after the last renewal does, before the lease can expire
+            if (releasingAsHolder && System.nanoTime() - lastAckSendNanos < cs.fenceAfter().toNanos()) {
+                // a clean stop or a step-down deactivates the node with its lease still alive and renewed (for at
+                // most a lease TTL): fed on under the holder's own deadline, so a slow deactivation does not reset
+                // the host, while one still running fenceAfter after the last renewal does, before the lease can
+                // expire
                 feedWatchdog();
             }
             return;
@@ -318,9 +327,28 @@ public final class Agent implements AutoCloseable {
                 || System.nanoTime() - lastAckSendNanos >= cs.fenceAfter().toNanos());
     }
 
-    /** A holder renews its lease; so does a stopping holder while its node deactivates (see close()). */
+    /** A holder renews its lease; so does a releasing one while its node deactivates (close(), stepDown()). */
     private boolean renewing() {
-        return holder && !stopping || stoppingAsHolder && System.nanoTime() < stopRenewUntilNanos;
+        return holder && !stopping || releasingAsHolder && System.nanoTime() < releaseRenewUntilNanos;
+    }
+
+    /**
+     * A holder about to deactivate its node on purpose keeps its lease renewed and its watchdog fed for as long as
+     * the deactivation may take by the adapter's own timeouts (and the fence command's after it), at least one lease
+     * TTL: while it renews no standby can take the role — the node may still sign until it stopped — and a
+     * deactivation slower than the watchdog's timeout (a command adapter's programs, {@code systemctl stop} of a
+     * real node) no longer resets the host. One still running a fence window after the last renewal is stuck past
+     * its own timeouts and is reset before the lease can expire, by the holder's rule.
+     */
+    private void beginRelease() {
+        releaseRenewUntilNanos = System.nanoTime() + releaseBudget().toNanos();
+        releasingAsHolder = true;
+    }
+
+    private Duration releaseBudget() {
+        Duration fenceCommand = cs.fenceCommand().isEmpty() ? Duration.ZERO : fenceCommandTimeout();
+        Duration budget = node.deactivationBudget().plus(fenceCommand);
+        return budget.compareTo(cs.leaseTtl()) > 0 ? budget : cs.leaseTtl();
     }
 
     /** One keep-alive; an acknowledged one moves the fence deadline to its send time. */
@@ -386,12 +414,16 @@ public final class Agent implements AutoCloseable {
         return runFenceCommand();
     }
 
+    private Duration fenceCommandTimeout() {
+        return cs.requestTimeout().multipliedBy(3);
+    }
+
     private boolean runFenceCommand() {
         if (cs.fenceCommand().isEmpty()) {
             LOG.error("{}no fence_command configured; the watchdog stays armed and resets the host if one is configured", tag);
             return false;
         }
-        return runFenceCommand(cs.fenceCommand(), cs.requestTimeout().multipliedBy(3), tag);
+        return runFenceCommand(cs.fenceCommand(), fenceCommandTimeout(), tag);
     }
 
     /**
@@ -577,13 +609,19 @@ public final class Agent implements AutoCloseable {
             if (!holder) {
                 return;
             }
+            beginRelease();
             holder = false;
             gen = ++generation;
             e = epoch;
             l = lease;
         }
         LOG.warn("{}stepping down (epoch {}): {}", tag, e, reason);
-        boolean stopped = stopSigning();
+        boolean stopped;
+        try {
+            stopped = stopSigning();
+        } finally {
+            releasingAsHolder = false;
+        }
         if (stopped) {
             try {
                 etcd.deleteIfCreated(key("leader"), e, cs.requestTimeout());

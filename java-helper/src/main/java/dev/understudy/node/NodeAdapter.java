@@ -38,6 +38,16 @@ public interface NodeAdapter {
     void deactivate() throws NodeException;
 
     /**
+     * The longest {@link #deactivate()} and the {@link #signing()} check after it can take by this adapter's own
+     * timeouts (each program run, console call or {@code systemctl} bounded); zero when unknown. A holder giving
+     * the role up keeps its lease renewed that long at most (at least one lease TTL), so a node that is slow to
+     * stop is neither handed to another signer nor reset by the watchdog while it stops.
+     */
+    default java.time.Duration deactivationBudget() {
+        return java.time.Duration.ZERO;
+    }
+
+    /**
      * Called by the guard before the node starts while this host does not hold the role: makes the node start
      * without signing and returns true, or returns false when this kind of node cannot start without signing
      * (its start must then be refused).

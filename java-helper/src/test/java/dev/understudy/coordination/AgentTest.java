@@ -226,7 +226,17 @@ class AgentTest {
      * that answers slowly).
      */
     static NodeAdapter slowDeactivate(NodeAdapter n, long ms, long[] window, java.util.concurrent.atomic.AtomicBoolean slow) {
+        return slowDeactivate(n, ms, 0, window, slow);
+    }
+
+    /** The same, with the adapter declaring a deactivation budget of {@code budgetMs} (0: none, the lease TTL applies). */
+    static NodeAdapter slowDeactivate(NodeAdapter n, long ms, long budgetMs, long[] window,
+            java.util.concurrent.atomic.AtomicBoolean slow) {
         return new NodeAdapter() {
+            public java.time.Duration deactivationBudget() {
+                return java.time.Duration.ofMillis(budgetMs);
+            }
+
             public String kind() {
                 return n.kind();
             }
@@ -277,25 +287,31 @@ class AgentTest {
     }
 
     /**
-     * A clean stop of the holder deactivates its node while the lease lives and is renewed, for at most one lease
-     * TTL: the watchdog is fed on (a slow deactivation must not reset the host — on a loaded lab the command
-     * adapter's took over 2 s, longer than the 1.5 s fence window, and CI's converge found the reset host
-     * unreachable), then disarmed once the node stopped; a deactivation still running a fence window after the last
-     * renewal gets no more feeds, so the watchdog resets the host before the lease can expire.
+     * A clean stop of the holder deactivates its node while the lease lives and is renewed, for as long as the
+     * adapter's deactivation budget and at least one lease TTL: the watchdog is fed on (a slow deactivation must not
+     * reset the host — on a loaded lab the command adapter's took over 2 s, longer than the 1.5 s fence window, and
+     * CI's converge found the reset host unreachable; once 5.2 s, longer than the 3 s TTL), then disarmed once the
+     * node stopped; a deactivation still running a fence window after the last renewal gets no more feeds, so the
+     * watchdog resets the host before the lease can expire.
      */
     @Test
-    void aStoppingHolderRenewsItsLeaseAndFeedsTheWatchdogWhileTheNodeDeactivatesForAtMostOneLeaseTtl() throws Exception {
+    void aStoppingHolderRenewsItsLeaseAndFeedsTheWatchdogWhileTheNodeDeactivatesWithinItsBudget() throws Exception {
         var cs = dev.understudy.config.Config.load(lab.d.mainConfig).coordination();
         long fenceAfterNanos = cs.fenceAfter().toNanos();
         long ttlNanos = cs.leaseTtl().toNanos();
-        // longer than the fence window but within the renewal budget; then longer than both together
-        for (long slowMs : new long[] {fenceAfterNanos / 1_000_000 + 500, (ttlNanos + fenceAfterNanos) / 1_000_000 + 1000}) {
-            boolean withinBudget = slowMs * 1_000_000 < ttlNanos;
+        long beyondTtlMs = (ttlNanos + fenceAfterNanos) / 1_000_000 + 1000;
+        // {deactivation, the adapter's budget}: longer than the fence window but within the lease TTL; longer than
+        // TTL and fence window together with no budget; the same within the adapter's budget (a TON node's stop
+        // and start, a command adapter's programs on a loaded host: the lab's took 5.2 s against a 3 s TTL)
+        for (long[] c : new long[][] {{fenceAfterNanos / 1_000_000 + 500, 0}, {beyondTtlMs, 0}, {beyondTtlMs, beyondTtlMs + 2000}}) {
+            long slowMs = c[0];
+            long renewNanos = Math.max(ttlNanos, c[1] * 1_000_000);
+            boolean withinBudget = slowMs * 1_000_000 < renewNanos;
             main.kill();
             RecordingWatchdog wd = new RecordingWatchdog();
             long[] window = new long[2];
             var slow = new java.util.concurrent.atomic.AtomicBoolean();
-            main = lab.start(lab.d.mainConfig, null, wd, n -> slowDeactivate(n, slowMs, window, slow));
+            main = lab.start(lab.d.mainConfig, null, wd, n -> slowDeactivate(n, slowMs, c[1], window, slow));
             waitFor("the restarted agent to resume with its watchdog armed", 5000, () -> main.agent.isHolder() && wd.armed);
             Thread.sleep(300);
             slow.set(true);
@@ -309,7 +325,7 @@ class AgentTest {
                 assertTrue(wd.disarmedAt >= window[1], "disarmed once the node stopped");
             } else {
                 // renewals end one lease TTL after the stop began; feeding ends a fence window after the last one
-                assertTrue(lastFeed < window[0] + ttlNanos + fenceAfterNanos, "no feed after the stop's deadline ("
+                assertTrue(lastFeed < window[0] + renewNanos + fenceAfterNanos, "no feed after the stop's deadline ("
                         + (lastFeed - window[0]) / 1_000_000 + " ms into a " + slowMs + " ms deactivation)");
             }
             main = lab.start(lab.d.mainConfig);
@@ -322,6 +338,40 @@ class AgentTest {
                         && (mainNode().path("signing").asBoolean() || backupNode().path("signing").asBoolean()));
             }
         }
+    }
+
+    /**
+     * A holder stepping down on purpose (here a switchover) renews and is fed while its node deactivates, as a
+     * clean stop is: before, the role's renewals and the feeds ended at the step-down's start, and a deactivation
+     * slower than the watchdog's timeout reset the host in the middle of a planned switchover (the lab's backup,
+     * 978 ms unfed during a command-adapter failback). The switchover still completes only after the node stopped.
+     */
+    @Test
+    void aHolderSteppingDownForASwitchoverIsFedWhileItsNodeDeactivatesSlowly() throws Exception {
+        var cs = dev.understudy.config.Config.load(lab.d.mainConfig).coordination();
+        long slowMs = cs.fenceAfter().toMillis() + 500; // longer than the fence window, within the lease TTL
+        main.kill();
+        RecordingWatchdog wd = new RecordingWatchdog();
+        long[] window = new long[2];
+        var slow = new java.util.concurrent.atomic.AtomicBoolean();
+        main = lab.start(lab.d.mainConfig, null, wd, n -> slowDeactivate(n, slowMs, window, slow));
+        waitFor("the restarted agent to resume with its watchdog armed", 5000, () -> main.agent.isHolder() && wd.armed);
+        waitFor("lab-backup ready", 10_000, () -> Cli.run("status", "--config", lab.d.mainConfig.toString(), "--json").out()
+                .contains("\"host\" : \"lab-backup\""));
+        // early in a period (50 rounds of 200 ms, the election in the last 15): the slow hand-over ends before the
+        // main's next-period key exists; across a period boundary the backup rightly refuses to sign without it
+        waitFor("the start of a period", 15_000, () -> lab.round() % 50 >= 1 && lab.round() % 50 <= 8);
+        slow.set(true);
+        Cli.Run r = Cli.run("switchover", "--to", "lab-backup", "--config", lab.d.mainConfig.toString());
+        assertEquals(0, r.code(), r.toString());
+        waitFor("the backup signing", 10_000, () -> backupNode().path("signing").asBoolean());
+        assertTrue(window[1] > window[0], "deactivated");
+        long lastFeed = wd.feeds.get(wd.feeds.size() - 1);
+        assertTrue(lastFeed > window[1] - 300_000_000L, "fed until the node stopped (" + slowMs + " ms), last feed "
+                + (window[1] - lastFeed) / 1_000_000 + " ms before");
+        assertTrue(wd.disarmedAt >= window[1], "disarmed once the node stopped");
+        assertFalse(mainNode().get("validation").asBoolean(), "the old holder's node stays off");
+        assertEquals("lab-backup", lab.holder());
     }
 
     @Test

@@ -163,6 +163,12 @@ public final class CommandAdapter implements NodeAdapter {
     }
 
     @Override
+    public java.time.Duration deactivationBudget() {
+        // the deactivate program, then the signing program
+        return programs.get("deactivate").timeout().plus(programs.get("signing").timeout());
+    }
+
+    @Override
     public void deactivate() throws NodeException {
         act("deactivate", Map.of());
     }

@@ -228,6 +228,12 @@ public final class EverAdapter implements NodeAdapter {
         }
     }
 
+    @Override
+    public java.time.Duration deactivationBudget() {
+        // stop the node, start it without keys; then the signing check's is-active and getstats
+        return systemd.timeout().multipliedBy(4);
+    }
+
     /** Creates the stop file; a node with keys in config.json is stopped, the keys moved to the plan, and started. */
     @Override
     public void deactivate() throws NodeException {

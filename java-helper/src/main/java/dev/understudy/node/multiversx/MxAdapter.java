@@ -240,6 +240,12 @@ public final class MxAdapter implements NodeAdapter {
         systemd.ok("start", service);
     }
 
+    @Override
+    public java.time.Duration deactivationBudget() {
+        // is-active, /node/status, stop, start at the standby level; then the signing check's two calls
+        return systemd.timeout().multipliedBy(6);
+    }
+
     /** Back to the standby level: stop, write it, start again as a standby. */
     @Override
     public void deactivate() throws NodeException {

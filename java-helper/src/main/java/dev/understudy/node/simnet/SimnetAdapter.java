@@ -38,6 +38,7 @@ public final class SimnetAdapter implements NodeAdapter {
     private final Path home;
     private final String nodeUser;
     private final LongSupplier clock;
+    private final Duration timeout;
 
     public SimnetAdapter(String validator, String consoleUrl, String chainUrl, Path home, String nodeUser,
             Duration timeout, LongSupplier clock) {
@@ -47,6 +48,7 @@ public final class SimnetAdapter implements NodeAdapter {
         this.home = home;
         this.nodeUser = nodeUser;
         this.clock = clock;
+        this.timeout = timeout;
     }
 
     /** Reads {@code node.simnet} from the config. */
@@ -244,6 +246,12 @@ public final class SimnetAdapter implements NodeAdapter {
     public void activate(boolean electionDuty) throws NodeException {
         set("/elections", electionDuty, "elections");
         set("/validation", true, "validation");
+    }
+
+    @Override
+    public Duration deactivationBudget() {
+        // two console calls, then the signing check's
+        return timeout.multipliedBy(3);
     }
 
     @Override

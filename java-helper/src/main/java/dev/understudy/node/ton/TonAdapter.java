@@ -257,6 +257,12 @@ public final class TonAdapter implements NodeAdapter {
         }
     }
 
+    @Override
+    public java.time.Duration deactivationBudget() {
+        // stop the election service, stop the engine, start it as a full node; then is-active and getstats
+        return systemd.timeout().multipliedBy(5);
+    }
+
     /**
      * Stops bidding, and if the engine has validator entries: stops it, moves the entries into the plan, and starts
      * it again as a full node (the guard lets it start; it has nothing to sign with).

@@ -134,6 +134,18 @@ class CommandAdapterTest {
         assertTrue(missing.getMessage().contains("keyring/GONE"), missing.getMessage());
     }
 
+    /** The budget the agent renews for while a holder's node deactivates covers both programs hanging to their timeout. */
+    @Test
+    void theDeactivationBudgetCoversADeactivateAndASigningCheckThatBothHang() throws Exception {
+        CommandAdapter a = adapter(Map.of("deactivate", "sleep 30", "signing", "sleep 30"), 400);
+        assertEquals(java.time.Duration.ofMillis(800), a.deactivationBudget());
+        long t0 = System.nanoTime();
+        assertThrows(NodeException.class, a::deactivate);
+        assertThrows(NodeException.class, a::signing);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 800 && ms < 800 + 2000, "both ran to their timeouts, within the budget and the kill: " + ms + " ms");
+    }
+
     @Test
     void aHungCommandIsKilledWithItsChildrenAtItsTimeout() throws Exception {
         Path pid = dir.resolve("child.pid");
