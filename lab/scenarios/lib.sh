@@ -12,6 +12,8 @@ mkdir -p "$RESULTS"
 # shared lab runs instead of being skipped as already done.
 RECONFIGURED=${LAB_RECONFIGURED:-/var/lib/understudy-lab/reconfigured}
 mark_reconfigured() { mkdir -p "$(dirname "$RECONFIGURED")" && echo "$(date +%T) ${SCENARIO:-scenario}: $*" >>"$RECONFIGURED"; }
+# unmark_reconfigured: this scenario has put the lab back as site.yml leaves it (its marks removed, others kept).
+unmark_reconfigured() { [ ! -f "$RECONFIGURED" ] || sed -i "/^[0-9:]* ${SCENARIO:-scenario}: /d" "$RECONFIGURED"; }
 
 say() { printf '%s %s: %s\n' "$(date +%H:%M:%S.%3N)" "${SCENARIO:-scenario}" "$*" >&2; }
 # fail MESSAGE: the scenario failed; the role's state, the chain's view and both agents' last decisions go to
