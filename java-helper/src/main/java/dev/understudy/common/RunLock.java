@@ -15,6 +15,8 @@ import java.time.Duration;
  * once or after a bounded wait; never blocks without end.
  */
 public final class RunLock implements AutoCloseable {
+    private static final long POLL_MS = 50;
+
     private final FileChannel channel;
     private final FileLock lock;
 
@@ -22,8 +24,6 @@ public final class RunLock implements AutoCloseable {
         this.channel = channel;
         this.lock = lock;
     }
-
-    private static final long POLL_MS = 50;
 
     /** Takes the lock at once or throws {@link TempFailException} (exit 75) naming what holds it. */
     public static RunLock acquire(Path file, String what) throws IOException, TempFailException {

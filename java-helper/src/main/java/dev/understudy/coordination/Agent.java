@@ -259,10 +259,10 @@ public final class Agent implements AutoCloseable {
     public void close() {
         stopping = true;
         if (holder) {
-            // the lease is renewed on while the node deactivates, for at most one lease TTL: a slow deactivation
-            // (the command adapter's two program runs on a loaded host took over 2 s) is neither cut short by the
-            // fence deadline nor ended by a watchdog reset; a stop still deactivating after that is reset by the
-            // watchdog before the lease can expire, by the holder's own rule
+            // the lease is renewed on while the node deactivates, within the release budget (beginRelease): a slow
+            // deactivation (the command adapter's two program runs on a loaded host took over 2 s) is neither cut
+            // short by the fence deadline nor ended by a watchdog reset; a stop still deactivating after that is
+            // reset by the watchdog before the lease can expire, by the holder's own rule
             beginRelease();
             try {
                 fence("the agent is stopping (the role stays until the lease expires, for a restart to resume it)");
@@ -290,8 +290,8 @@ public final class Agent implements AutoCloseable {
     private void fenceTick() {
         if (!holder) {
             if (releasingAsHolder && System.nanoTime() - lastAckSendNanos < cs.fenceAfter().toNanos()) {
-                // a clean stop or a step-down deactivates the node with its lease still alive and renewed (for at
-                // most a lease TTL): fed on under the holder's own deadline, so a slow deactivation does not reset
+                // a clean stop or a step-down deactivates the node with its lease still alive and renewed (within
+                // the release budget): fed on under the holder's own deadline, so a slow deactivation does not reset
                 // the host, while one still running fenceAfter after the last renewal does, before the lease can
                 // expire
                 feedWatchdog();
