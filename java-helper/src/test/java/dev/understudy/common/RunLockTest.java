@@ -19,43 +19,38 @@ class RunLockTest {
     @Test
     void withoutAWaitAHeldLockIsRefusedAtOnceNamingTheFile() throws Exception {
         Path file = dir.resolve("push.lock");
-        Process holder = LockHolder.hold(file, 10_000);
-        try {
+        try (LockHolder.Held holder = LockHolder.hold(file, 10_000)) {
             long t0 = System.nanoTime();
             TempFailException e = assertThrows(TempFailException.class, () -> RunLock.acquire(file, "sync push"));
             assertTrue(e.getMessage().contains("another sync push is running") && e.getMessage().contains(file.toString()),
                     e.getMessage());
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(1).toNanos(), "refused without waiting");
-        } finally {
-            holder.destroyForcibly().waitFor();
         }
     }
 
     @Test
     void aWaitingRunTakesTheLockOnceTheOtherRunEnds() throws Exception {
         Path file = dir.resolve("push.lock");
-        Process holder = LockHolder.hold(file, 800);
-        long t0 = System.nanoTime();
-        try (RunLock lock = RunLock.acquire(file, "sync push", Duration.ofSeconds(20))) {
-            long waited = (System.nanoTime() - t0) / 1_000_000;
-            assertEquals(0, holder.waitFor(), "the holder ended normally");
-            assertTrue(waited >= 300, "took the lock only after the holder released it, waited " + waited + " ms");
+        try (LockHolder.Held holder = LockHolder.hold(file, 800)) {
+            long t0 = System.nanoTime();
+            try (RunLock lock = RunLock.acquire(file, "sync push", Duration.ofSeconds(20))) {
+                long waited = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals(0, holder.process().waitFor(), "the holder ended normally");
+                assertTrue(waited >= 300, "took the lock only after the holder released it, waited " + waited + " ms");
+            }
         }
     }
 
     @Test
     void aWaitIsBoundedAndEndsInTheSameRefusal() throws Exception {
         Path file = dir.resolve("receive.lock");
-        Process holder = LockHolder.hold(file, 10_000);
-        try {
+        try (LockHolder.Held holder = LockHolder.hold(file, 10_000)) {
             long t0 = System.nanoTime();
             TempFailException e = assertThrows(TempFailException.class,
                     () -> RunLock.acquire(file, "sync receive", Duration.ofMillis(400)));
             long waited = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(waited >= 400 && waited < 5000, "waited " + waited + " ms for a 400 ms bound");
             assertTrue(e.getMessage().contains("held for 400 ms"), e.getMessage());
-        } finally {
-            holder.destroyForcibly().waitFor();
         }
     }
 }

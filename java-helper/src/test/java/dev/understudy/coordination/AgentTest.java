@@ -221,6 +221,14 @@ class AgentTest {
         }
     }
 
+    /** The watchdog was fed until the slow deactivation in {@code window} ended, then disarmed. */
+    static void assertFedUntilTheNodeStopped(RecordingWatchdog wd, long[] window, long slowMs) {
+        long lastFeed = wd.feeds.get(wd.feeds.size() - 1);
+        assertTrue(lastFeed > window[1] - 300_000_000L, "fed until the node stopped (" + slowMs + " ms), last feed "
+                + (window[1] - lastFeed) / 1_000_000 + " ms before");
+        assertTrue(wd.disarmedAt >= window[1], "disarmed once the node stopped");
+    }
+
     /**
      * The node's adapter with a deactivate that takes {@code ms} once {@code slow} is set (a console or a program
      * that answers slowly).
@@ -320,11 +328,9 @@ class AgentTest {
             long lastFeed = wd.feeds.get(wd.feeds.size() - 1);
             if (withinBudget) {
                 // a deactivation slower than the fence window: still renewing, so still fed, never reset
-                assertTrue(lastFeed > window[1] - 300_000_000L, "fed until the node stopped (" + slowMs + " ms), last feed "
-                        + (window[1] - lastFeed) / 1_000_000 + " ms before");
-                assertTrue(wd.disarmedAt >= window[1], "disarmed once the node stopped");
+                assertFedUntilTheNodeStopped(wd, window, slowMs);
             } else {
-                // renewals end one lease TTL after the stop began; feeding ends a fence window after the last one
+                // renewals end the release budget after the stop began; feeding ends a fence window after the last one
                 assertTrue(lastFeed < window[0] + renewNanos + fenceAfterNanos, "no feed after the stop's deadline ("
                         + (lastFeed - window[0]) / 1_000_000 + " ms into a " + slowMs + " ms deactivation)");
             }
@@ -366,10 +372,7 @@ class AgentTest {
         assertEquals(0, r.code(), r.toString());
         waitFor("the backup signing", 10_000, () -> backupNode().path("signing").asBoolean());
         assertTrue(window[1] > window[0], "deactivated");
-        long lastFeed = wd.feeds.get(wd.feeds.size() - 1);
-        assertTrue(lastFeed > window[1] - 300_000_000L, "fed until the node stopped (" + slowMs + " ms), last feed "
-                + (window[1] - lastFeed) / 1_000_000 + " ms before");
-        assertTrue(wd.disarmedAt >= window[1], "disarmed once the node stopped");
+        assertFedUntilTheNodeStopped(wd, window, slowMs);
         assertFalse(mainNode().get("validation").asBoolean(), "the old holder's node stays off");
         assertEquals("lab-backup", lab.holder());
     }

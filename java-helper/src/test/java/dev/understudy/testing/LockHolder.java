@@ -23,8 +23,16 @@ public final class LockHolder {
         }
     }
 
+    /** A running holder; closing it ends the process if it still runs. */
+    public record Held(Process process) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
     /** Starts a holder of {@code file} for {@code ms} and returns once it holds the lock. */
-    public static Process hold(Path file, long ms) throws Exception {
+    public static Held hold(Path file, long ms) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(),
                 file.toString(), Long.toString(ms)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -33,6 +41,6 @@ public final class LockHolder {
             p.destroyForcibly();
             throw new IllegalStateException("the lock holder did not take " + file + ": " + line);
         }
-        return p;
+        return new Held(p);
     }
 }

@@ -155,13 +155,14 @@ class PushReceiveTest {
 
     @Test
     void anOperatorsPushWaitsForAnotherRunHoldingTheLockInsteadOfFailing() throws Exception {
-        // The agent checks the keys every push interval under push.lock; a CI run's `sync push --force` landed in
-        // such a check and exited 75. Now it waits (bounded) and delivers.
+        // The agent checks the keys every push interval under push.lock; a push that landed in such a check exited
+        // 75 at once (the likely cause of a CI run's failed push). Now it waits (bounded) and delivers.
         Path lock = Config.load(d.mainConfig).stateDir().resolve("push.lock");
-        Process agentsCheck = dev.understudy.testing.LockHolder.hold(lock, 1000);
-        Cli.Run r = Cli.run("sync", "push", "--config", d.mainConfig.toString(), "--force");
-        assertEquals(0, agentsCheck.waitFor());
-        assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("delivered"), r.out());
+        try (var agentsCheck = dev.understudy.testing.LockHolder.hold(lock, 1000)) {
+            Cli.Run r = Cli.run("sync", "push", "--config", d.mainConfig.toString(), "--force");
+            assertEquals(0, agentsCheck.process().waitFor());
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("delivered"), r.out());
+        }
     }
 }
