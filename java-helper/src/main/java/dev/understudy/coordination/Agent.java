@@ -96,6 +96,21 @@ public final class Agent implements AutoCloseable {
     private Evidence lastEvidence;
     private volatile String lastError = "";
     private volatile long lastErrorAtMs;
+    /** The periodic node checks' spacing (0: every poll) and when the next is due; see {@link #nodeCheckDue()}. */
+    private final long nodeCheckNanos;
+    private long nextNodeCheckNanos;
+    /** The periodic checks' latest answers, which the status publisher reuses (see {@link Answer}). */
+    private volatile Answer<NodeStatus> checkedStatus;
+    private volatile Answer<Boolean> checkedSigning;
+
+    /**
+     * A node's answer to a periodic check, with when and under which role generation it was given. The status
+     * publisher reuses it instead of asking again while it is younger than the check spacing and the role has not
+     * changed since; the agent's decisions (health, keeping a standby quiet, readiness, activation, stopping) always
+     * ask the node themselves.
+     */
+    private record Answer<T>(T value, long atNanos, long generation) {
+    }
 
     /** The pause after a keep-alive that failed at once, before the next (see keepAliveTick). */
     static final long KEEPALIVE_RETRY_MS = 50;
@@ -165,6 +180,8 @@ public final class Agent implements AutoCloseable {
         this.tag = "validator " + config.validator() + " on " + self + ": ";
         this.keepAlives = new HedgedCall("agent-keepalive", KEEPALIVE_IN_FLIGHT,
                 Math.max(KEEPALIVE_RETRY_MS, cs.requestTimeout().toMillis() / KEEPALIVE_IN_FLIGHT), KEEPALIVE_RETRY_MS);
+        long interval = node.checkInterval().toNanos();
+        this.nodeCheckNanos = interval > cs.pollInterval().toNanos() ? interval : 0;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -487,8 +504,9 @@ public final class Agent implements AutoCloseable {
         if (handleRequests()) {
             return;
         }
-        reactivateIfRestarted();
-        checkHealth();
+        if (nodeCheckDue()) {
+            checkHealth(reactivateIfRestarted());
+        }
         completeReport();
         maybePush();
     }
@@ -548,42 +566,92 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** The node restarted under the holder (the guard starts every node as standby): switch it on again. */
-    private void reactivateIfRestarted() {
+    /**
+     * Whether the periodic node checks (the holder's health, a standby keeping its node quiet) run in this tick:
+     * every poll, or every {@link NodeAdapter#checkInterval()} for a node whose every question costs a program run.
+     */
+    private boolean nodeCheckDue() {
+        if (nodeCheckNanos == 0) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (now - nextNodeCheckNanos < 0) {
+            return false;
+        }
+        nextNodeCheckNanos = now + nodeCheckNanos;
+        return true;
+    }
+
+    /** The node's status, asked now, kept for the status publisher. */
+    private NodeStatus checkStatus() throws NodeException {
+        NodeStatus st = node.status();
+        checkedStatus = new Answer<>(st, System.nanoTime(), generation);
+        return st;
+    }
+
+    /** Whether the node signs, asked now, kept for the status publisher. */
+    private boolean checkSigning() throws NodeException {
+        boolean signing = node.signing();
+        checkedSigning = new Answer<>(signing, System.nanoTime(), generation);
+        return signing;
+    }
+
+    /** The agent acted on the node: what the checks saw before no longer holds. */
+    private void forgetChecks() {
+        checkedStatus = null;
+        checkedSigning = null;
+    }
+
+    /** A periodic check's answer, when it is recent and given under the current role; otherwise null. */
+    private <T> T recent(Answer<T> a) {
+        long window = nodeCheckNanos + cs.pollInterval().toNanos();
+        return a != null && a.generation() == generation && System.nanoTime() - a.atNanos() < window ? a.value() : null;
+    }
+
+    /**
+     * The node restarted under the holder (the guard starts every node as standby): switch it on again. Returns
+     * the status it read when it did nothing, for the health check that follows; null when it acted or failed.
+     */
+    private NodeStatus reactivateIfRestarted() {
         long gen = generation;
         if (!holder) {
-            return;
+            return null;
         }
         try {
-            if (!node.status().validationEnabled()) {
-                synchronized (roleLock) {
-                    if (!holder || generation != gen) {
-                        return;
-                    }
+            NodeStatus st = checkStatus();
+            if (st.validationEnabled()) {
+                return st;
+            }
+            synchronized (roleLock) {
+                if (!holder || generation != gen) {
+                    return null;
                 }
-                LOG.warn("{}the node is not validating although this host holds the role (restarted?); activating it", tag);
-                node.activate(cs.electionDuty());
-                synchronized (roleLock) {
-                    if (!holder || generation != gen) {
-                        stopSigning();
-                    }
+            }
+            LOG.warn("{}the node is not validating although this host holds the role (restarted?); activating it", tag);
+            forgetChecks();
+            node.activate(cs.electionDuty());
+            synchronized (roleLock) {
+                if (!holder || generation != gen) {
+                    stopSigning();
                 }
             }
         } catch (NodeException e) {
             error("node: " + e.getMessage());
         }
+        return null;
     }
 
-    private void checkHealth() {
+    /** The holder's health; {@code known} is a status read in this tick, or null to ask. */
+    private void checkHealth(NodeStatus known) {
         if (System.nanoTime() - activatedAtNanos < cs.activationGrace().toNanos()) {
             return;
         }
         String problem = null;
         try {
-            NodeStatus st = node.status();
+            NodeStatus st = known != null ? known : checkStatus();
             if (!st.synced()) {
                 problem = "node not synced (" + st.lagRounds() + " rounds behind)";
-            } else if (!node.signing() && node.evidence(cs.takeoverRounds()).inCurrentSet()) {
+            } else if (!checkSigning() && node.evidence(cs.takeoverRounds()).inCurrentSet()) {
                 problem = "node not signing although the validator is in the current set";
             }
         } catch (NodeException e) {
@@ -637,7 +705,9 @@ public final class Agent implements AutoCloseable {
     // ---------------------------------------------------------------- standby
 
     private void standbyTick() {
-        keepNodeQuiet();
+        if (nodeCheckDue()) {
+            keepNodeQuiet();
+        }
         Duration rt = cs.requestTimeout();
         Optional<Etcd.KeyValue> leader;
         try {
@@ -780,9 +850,10 @@ public final class Agent implements AutoCloseable {
     /** A standby's node must not sign: if it does, switch it off at once. */
     private void keepNodeQuiet() {
         try {
-            NodeStatus st = node.status();
+            NodeStatus st = checkStatus();
             if (st.validationEnabled()) {
                 LOG.error("{}the node was validating while this host does not hold the role; switching it off", tag);
+                forgetChecks();
                 node.deactivate();
             }
         } catch (NodeException e) {
@@ -1075,13 +1146,21 @@ public final class Agent implements AutoCloseable {
         if (now < nextStatusNanos) {
             return;
         }
-        nextStatusNanos = now + Duration.ofSeconds(1).toNanos();
+        nextStatusNanos = now + Math.max(Duration.ofSeconds(1).toNanos(), nodeCheckNanos);
         ObjectNode s = Json.object();
         s.put("host", self).put("adapter", node.kind());
         try {
-            NodeStatus st = node.status();
+            // what the loop's checks just asked is not asked again (with the command adapter, each is a program run)
+            NodeStatus st = recent(checkedStatus);
+            if (st == null) {
+                st = node.status();
+            }
+            Boolean signing = recent(checkedSigning);
+            if (signing == null) {
+                signing = node.signing();
+            }
             s.put("synced", st.synced()).put("lagRounds", st.lagRounds()).put("round", st.round())
-                    .put("validation", st.validationEnabled()).put("signing", node.signing())
+                    .put("validation", st.validationEnabled()).put("signing", signing)
                     .put("currentPeriod", st.currentPeriod()).put("nextPeriod", st.nextPeriod());
             ObjectNode k = s.putObject("keys");
             HolderKeys holderIds = holder ? null : holderKeyIds();

@@ -48,6 +48,16 @@ public interface NodeAdapter {
     }
 
     /**
+     * How often the agent's periodic checks may ask this node ({@link #status()}, {@link #signing()}): the holder's
+     * health check and a standby keeping its node quiet run every poll when this is zero or shorter than the poll
+     * interval, otherwise this often. Readiness, activation and stop confirmations always ask at once. An adapter
+     * whose every question starts a program (the command adapter) spaces them, so checking does not load the host.
+     */
+    default java.time.Duration checkInterval() {
+        return java.time.Duration.ZERO;
+    }
+
+    /**
      * Called by the guard before the node starts while this host does not hold the role: makes the node start
      * without signing and returns true, or returns false when this kind of node cannot start without signing
      * (its start must then be refused).

@@ -237,42 +237,69 @@ class AgentTest {
         return slowDeactivate(n, ms, 0, window, slow);
     }
 
+    /** A node adapter passing every operation to another; tests override what they change. */
+    static class Delegating implements NodeAdapter {
+        final NodeAdapter n;
+
+        Delegating(NodeAdapter n) {
+            this.n = n;
+        }
+
+        public String kind() {
+            return n.kind();
+        }
+
+        public NodeStatus status() throws NodeException {
+            return n.status();
+        }
+
+        public boolean signing() throws NodeException {
+            return n.signing();
+        }
+
+        public Evidence evidence(int rounds) throws NodeException {
+            return n.evidence(rounds);
+        }
+
+        public KeySet keyFiles() throws NodeException {
+            return n.keyFiles();
+        }
+
+        public void install(Path d) throws NodeException {
+            n.install(d);
+        }
+
+        public void activate(boolean electionDuty) throws NodeException {
+            n.activate(electionDuty);
+        }
+
+        public void deactivate() throws NodeException {
+            n.deactivate();
+        }
+
+        public java.time.Duration deactivationBudget() {
+            return n.deactivationBudget();
+        }
+
+        public java.time.Duration checkInterval() {
+            return n.checkInterval();
+        }
+
+        public boolean prepareStandbyStart() throws NodeException {
+            return n.prepareStandbyStart();
+        }
+    }
+
     /** The same, with the adapter declaring a deactivation budget of {@code budgetMs} (0: none, the lease TTL applies). */
     static NodeAdapter slowDeactivate(NodeAdapter n, long ms, long budgetMs, long[] window,
             java.util.concurrent.atomic.AtomicBoolean slow) {
-        return new NodeAdapter() {
+        return new Delegating(n) {
+            @Override
             public java.time.Duration deactivationBudget() {
                 return java.time.Duration.ofMillis(budgetMs);
             }
 
-            public String kind() {
-                return n.kind();
-            }
-
-            public NodeStatus status() throws NodeException {
-                return n.status();
-            }
-
-            public boolean signing() throws NodeException {
-                return n.signing();
-            }
-
-            public Evidence evidence(int rounds) throws NodeException {
-                return n.evidence(rounds);
-            }
-
-            public KeySet keyFiles() throws NodeException {
-                return n.keyFiles();
-            }
-
-            public void install(Path d) throws NodeException {
-                n.install(d);
-            }
-
-            public void activate(boolean electionDuty) throws NodeException {
-                n.activate(electionDuty);
-            }
-
+            @Override
             public void deactivate() throws NodeException {
                 if (!slow.get()) {
                     n.deactivate(); // the restarted agent switching off the node its killed predecessor left on
@@ -287,11 +314,80 @@ class AgentTest {
                 n.deactivate();
                 window[1] = System.nanoTime();
             }
-
-            public boolean prepareStandbyStart() throws NodeException {
-                return n.prepareStandbyStart();
-            }
         };
+    }
+
+    /** A node whose every question costs a program run: checked every {@code intervalMs}; counts status and signing. */
+    static final class Costly extends Delegating {
+        final long intervalMs;
+        final java.util.concurrent.atomic.AtomicInteger questions = new java.util.concurrent.atomic.AtomicInteger();
+
+        Costly(NodeAdapter n, long intervalMs) {
+            super(n);
+            this.intervalMs = intervalMs;
+        }
+
+        @Override
+        public NodeStatus status() throws NodeException {
+            questions.incrementAndGet();
+            return n.status();
+        }
+
+        @Override
+        public boolean signing() throws NodeException {
+            questions.incrementAndGet();
+            return n.signing();
+        }
+
+        @Override
+        public java.time.Duration checkInterval() {
+            return java.time.Duration.ofMillis(intervalMs);
+        }
+    }
+
+    /**
+     * With the command adapter every question is a program run, and the agent asked several per poll (the holder's
+     * restart check, health check and signing check every 100-200 ms, the status publisher's on top): on the 2-core
+     * lab that kept the machine 99% busy, and holders self-fenced and were reset by the watchdog (CI, 2026-12-01).
+     * The periodic checks now run every check interval and the publisher reuses their answers; the checks still
+     * do their job: a standby's node switched on behind the agent's back is switched off within about one interval,
+     * and a failover is not slower (readiness and activation always ask at once).
+     */
+    @Test
+    void aNodeWhoseQuestionsCostAProgramIsCheckedEveryIntervalAndStillKeptQuiet() throws Exception {
+        long intervalMs = 1000;
+        backup.kill();
+        Costly[] b = new Costly[1];
+        backup = lab.start(lab.d.backupConfig, null, new HangWatchdog.None(), n -> b[0] = new Costly(n, intervalMs));
+        main.kill();
+        Costly[] m = new Costly[1];
+        main = lab.start(lab.d.mainConfig, null, new HangWatchdog.None(), n -> m[0] = new Costly(n, intervalMs));
+        waitFor("the restarted main to resume holding and signing", 10_000, () -> main.agent.isHolder()
+                && mainNode().path("signing").asBoolean());
+        Thread.sleep(1000);
+        int m0 = m[0].questions.get();
+        int b0 = b[0].questions.get();
+        long windowMs = 5000;
+        Thread.sleep(windowMs);
+        int holderAsked = m[0].questions.get() - m0;
+        int standbyAsked = b[0].questions.get() - b0;
+        System.out.println("status and signing questions in " + windowMs + " ms with a " + intervalMs + " ms check interval: holder "
+                + holderAsked + ", standby " + standbyAsked + " (polls every 100 ms)");
+        // per interval: the holder's status and signing (the publisher reuses both), the standby's status and the
+        // publisher's signing; before, the holder asked 3 per 100 ms poll (150 in 5 s) and the standby 1 per poll
+        assertTrue(holderAsked <= 2 * windowMs / intervalMs + 3, "holder asked " + holderAsked);
+        assertTrue(standbyAsked <= 2 * windowMs / intervalMs + 3, "standby asked " + standbyAsked);
+        assertTrue(holderAsked >= windowMs / intervalMs - 1 && standbyAsked >= windowMs / intervalMs - 1,
+                "still checked: holder " + holderAsked + ", standby " + standbyAsked);
+
+        // the backup's node switched on behind its agent's back: off again within about one interval
+        b[0].n.activate(false);
+        long t0 = System.nanoTime();
+        waitFor("the standby to switch its node off", 5000, () -> !backupNode().path("validation").asBoolean());
+        long offMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("a standby's node switched on behind its agent: off after " + offMs + " ms");
+        assertTrue(offMs < intervalMs + 1000, "switched off after " + offMs + " ms");
+        assertEquals("lab-main", lab.holder());
     }
 
     /**

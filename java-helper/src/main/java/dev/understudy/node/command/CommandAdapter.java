@@ -37,24 +37,30 @@ public final class CommandAdapter implements NodeAdapter {
     static final List<String> OPERATIONS = List.of("status", "signing", "evidence", "key_files", "install", "activate", "deactivate",
             "standby_start");
 
+    /** The agent's periodic checks run the status and signing programs at most this often, unless configured. */
+    static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(1);
+
     private final Path keyDir;
     private final Map<String, Program> programs;
+    private final Duration checkInterval;
 
-    CommandAdapter(Path keyDir, Map<String, Program> programs) {
+    CommandAdapter(Path keyDir, Map<String, Program> programs, Duration checkInterval) {
         this.keyDir = keyDir;
         this.programs = Map.copyOf(programs);
+        this.checkInterval = checkInterval;
     }
 
     public static CommandAdapter fromConfig(String validator, Section c) throws BadInputException {
         Path keyDir = c.path("key_dir");
         Duration timeout = Duration.ofMillis(c.integer("timeout_ms", 10_000, 100, 600_000));
+        Duration checkInterval = Duration.ofMillis(c.integer("check_interval_ms", DEFAULT_CHECK_INTERVAL.toMillis(), 0, 60_000));
         Map<String, Program> programs = new LinkedHashMap<>();
         for (String op : OPERATIONS) {
             programs.put(op, Program.fromConfig(c, op, "command adapter, " + op, timeout,
                     Map.of("UNDERSTUDY_VALIDATOR", validator, "UNDERSTUDY_OPERATION", op)));
         }
         c.done();
-        return new CommandAdapter(keyDir, programs);
+        return new CommandAdapter(keyDir, programs, checkInterval);
     }
 
     @Override
@@ -160,6 +166,11 @@ public final class CommandAdapter implements NodeAdapter {
     @Override
     public void activate(boolean electionDuty) throws NodeException {
         act("activate", Map.of("election_duty", Boolean.toString(electionDuty)));
+    }
+
+    @Override
+    public Duration checkInterval() {
+        return checkInterval;
     }
 
     @Override

@@ -60,7 +60,7 @@ class CommandAdapterTest {
             cmds.put(op, new Program("command adapter, " + op, extra.isEmpty() ? List.of(path) : List.of(path, extra),
                     java.time.Duration.ofMillis(timeoutMs), Map.of("UNDERSTUDY_VALIDATOR", "val1", "UNDERSTUDY_OPERATION", op)));
         }
-        return new CommandAdapter(keyDir, cmds);
+        return new CommandAdapter(keyDir, cmds, CommandAdapter.DEFAULT_CHECK_INTERVAL);
     }
 
     String cat(String fixture) {
@@ -161,11 +161,7 @@ class CommandAdapterTest {
 
     @Test
     void theConfigNeedsEveryOperationAsAnAbsoluteProgram() throws Exception {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("key_dir", keyDir.toString());
-        for (String op : CommandAdapter.OPERATIONS) {
-            c.put(op, List.of("/usr/local/lib/mynode/" + op));
-        }
+        Map<String, Object> c = config();
         CommandAdapter.fromConfig("val1", section(c));
         c.put("signing", List.of("mynode-signing"));
         BadInputException rel = assertThrows(BadInputException.class, () -> CommandAdapter.fromConfig("val1", section(c)));
@@ -177,6 +173,29 @@ class CommandAdapterTest {
         c.put("sign", List.of("/bin/true"));
         BadInputException unknown = assertThrows(BadInputException.class, () -> CommandAdapter.fromConfig("val1", section(c)));
         assertTrue(unknown.getMessage().contains("sign"), unknown.getMessage());
+    }
+
+    @Test
+    void theAgentsChecksAreSpacedBySecondUnlessConfigured() throws Exception {
+        Map<String, Object> c = config();
+        assertEquals(java.time.Duration.ofSeconds(1), CommandAdapter.fromConfig("val1", section(c)).checkInterval());
+        c.put("check_interval_ms", 2500);
+        assertEquals(java.time.Duration.ofMillis(2500), CommandAdapter.fromConfig("val1", section(c)).checkInterval());
+        c.put("check_interval_ms", 0);
+        assertEquals(java.time.Duration.ZERO, CommandAdapter.fromConfig("val1", section(c)).checkInterval());
+        c.put("check_interval_ms", -5);
+        BadInputException bad = assertThrows(BadInputException.class, () -> CommandAdapter.fromConfig("val1", section(c)));
+        assertTrue(bad.getMessage().contains("node.command.check_interval_ms"), bad.getMessage());
+    }
+
+    /** A valid node.command section: key_dir and every operation as an absolute program. */
+    Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("key_dir", keyDir.toString());
+        for (String op : CommandAdapter.OPERATIONS) {
+            c.put(op, List.of("/usr/local/lib/mynode/" + op));
+        }
+        return c;
     }
 
     static Section section(Map<String, Object> c) throws Exception {
