@@ -49,13 +49,20 @@ chain() { "$LAB" exec curl -sf --max-time 3 "$CHAIN_URL$1"; }
 # node HOST: the simnet node's own status on HOST.
 node() { on "$1" curl -sf --max-time 3 127.0.0.1:7701/status; }
 
-# wait_until_ok SECONDS CMD...: run CMD until it succeeds, at most SECONDS; 1 if it never did.
+# wait_until_ok SECONDS CMD...: run CMD until it succeeds, at most SECONDS; 1 if it never did. Between tries it
+# waits 0.5 s, or as long as the try took when that was longer: a check that starts a JVM on a lab host
+# (`understudy status` costs about 2 s of CPU there) then keeps a core busy half the time instead of all of it,
+# which on the 2-core machine left the agents too little (holders self-fenced while scenarios waited).
 wait_until_ok() {
-  local deadline=$((SECONDS + $1))
+  local deadline=$((SECONDS + $1)) t0 ms
   shift
-  until "$@" >/dev/null 2>&1; do
+  while true; do
+    t0=${EPOCHREALTIME/./}
+    "$@" >/dev/null 2>&1 && return 0
     [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.5
+    ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+    [ "$ms" -gt 500 ] || ms=500
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   done
 }
 
