@@ -182,6 +182,7 @@ public final class Agent implements AutoCloseable {
                 Math.max(KEEPALIVE_RETRY_MS, cs.requestTimeout().toMillis() / KEEPALIVE_IN_FLIGHT), KEEPALIVE_RETRY_MS);
         long interval = node.checkInterval().toNanos();
         this.nodeCheckNanos = interval > cs.pollInterval().toNanos() ? interval : 0;
+        this.nextNodeCheckNanos = System.nanoTime(); // due at once (nanoTime's origin is arbitrary, may be negative)
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -762,10 +763,14 @@ public final class Agent implements AutoCloseable {
 
     /**
      * The main is preferred. While the validator is outside the current set (a new deployment) there is nothing
-     * to sign and only the main holds the wallet to bid, so a backup leaves the role to any live main. Inside the
-     * set it leaves the role only to a main that is ready to sign. "Live" means a status at most 3 s old and not
-     * cooling down after giving the role up: a main that is down, cut off or frozen stops reporting, so this
-     * costs a failover nothing beyond the lease.
+     * to sign and only the main holds the wallet to bid, so a backup leaves the role to any main whose agent
+     * publishes a status as a standby not cooling down — however old the status (its key lives only while the
+     * main's agent renews it) — and to the main as well when it cannot read that status: waiting loses nothing,
+     * while a backup holding the role cannot bid and keeps it (CI, 2026-12-01: on a fresh lab under load the main's
+     * status was over 3 s old or unreadable when the backup's node synced, and the validator never entered the
+     * set). Inside the set it leaves the role only to a main that is ready to sign and live: a status at most 3 s
+     * old and not cooling down after giving the role up; a main that is down, cut off or frozen stops reporting,
+     * so this costs a failover nothing beyond the lease.
      */
     private boolean mainHasPriority(boolean validatorInSet) {
         try {
@@ -773,8 +778,8 @@ public final class Agent implements AutoCloseable {
             if (st == null) {
                 return false;
             }
-            boolean live = System.currentTimeMillis() - st.path("updatedAtMs").asLong() < 3000
-                    && !st.path("cooldown").asBoolean(false) && "standby".equals(st.path("role").asText());
+            boolean fresh = System.currentTimeMillis() - st.path("updatedAtMs").asLong() < 3000 || !validatorInSet;
+            boolean live = fresh && !st.path("cooldown").asBoolean(false) && "standby".equals(st.path("role").asText());
             boolean ready = st.path("synced").asBoolean(false) && !st.has("nodeError")
                     && st.path("keys").path("current").asBoolean(false);
             if (live && (!validatorInSet || ready)) {
@@ -788,7 +793,10 @@ public final class Agent implements AutoCloseable {
             }
             return false;
         } catch (EtcdException | BadInputException e) {
-            return false;
+            if (!validatorInSet) {
+                error("reading the main's status: " + e.getMessage() + "; the role is left to the main");
+            }
+            return !validatorInSet;
         }
     }
 
