@@ -52,7 +52,7 @@ node() { on "$1" curl -sf --max-time 3 127.0.0.1:7701/status; }
 # wait_until_ok SECONDS CMD...: run CMD until it succeeds, at most SECONDS; 1 if it never did. Between tries it
 # waits 0.5 s, or as long as the try took when that was longer: a check that starts a JVM on a lab host
 # (`understudy status` costs about 2 s of CPU there) then keeps a core busy half the time instead of all of it,
-# which on the 2-core machine left the agents too little (holders self-fenced while scenarios waited).
+# leaving the agents more of the 2-core machine while a scenario waits.
 wait_until_ok() {
   local deadline=$((SECONDS + $1)) t0 ms
   shift
