@@ -119,6 +119,9 @@ public final class JsonHttpServer implements AutoCloseable {
         } catch (NotFoundException e) {
             status = 404;
             out = error(e.getMessage());
+        } catch (ConflictException e) {
+            status = 409;
+            out = error(e.getMessage());
         } catch (IOException e) {
             status = 503;
             out = error("storage or network failure: " + e.getMessage());

@@ -5,8 +5,10 @@ public final class Messages {
     private Messages() {
     }
 
-    public static String vote(String chainId, long round, long period, String signerInstance) {
-        return "simnet-vote\n" + chainId + "\n" + round + "\n" + period + "\n" + signerInstance;
+    /** A vote; one cast under a signing role's epoch (above 0) signs the epoch too, so it cannot be altered on the way. */
+    public static String vote(String chainId, long round, long period, String signerInstance, long epoch) {
+        String m = "simnet-vote\n" + chainId + "\n" + round + "\n" + period + "\n" + signerInstance;
+        return epoch > 0 ? m + "\n" + epoch : m;
     }
 
     public static String bid(String chainId, String validator, long period, String keyHex) {

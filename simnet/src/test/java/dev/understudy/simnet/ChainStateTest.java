@@ -79,7 +79,7 @@ class ChainStateTest {
     static ObjectNode vote(String validator, long round, long period, String signer, Ed25519 key) {
         ObjectNode v = Json.object();
         v.put("validator", validator).put("round", round).put("period", period).put("signer", signer);
-        v.put("signature", Base64.getEncoder().encodeToString(key.sign(Messages.vote(CHAIN, round, period, signer))));
+        v.put("signature", Base64.getEncoder().encodeToString(key.sign(Messages.vote(CHAIN, round, period, signer, 0))));
         return v;
     }
 

@@ -278,4 +278,49 @@ class NetworkTest {
         assertTrue(st2.get("notBeforeRound").asLong() == -1 || st2.get("notBeforeRound").asLong() > startRound,
                 st2.toString());
     }
+
+    JsonNode validation(NodeCommand.Running n, long epoch, long notBefore) throws Exception {
+        JsonHttpClient console = new JsonHttpClient(n.url(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        return console.post("/validation", Json.object().put("enabled", true).put("epoch", epoch).put("notBeforeRound", notBefore));
+    }
+
+    /**
+     * The fencing token at the signer: a node switched on under an epoch signs its votes with it; it refuses an epoch
+     * lower than the highest it has seen, also after a restart; and it stops signing when the chain shows a vote of its
+     * validator under a higher epoch (another host holds the role). It also never signs before the round it is given.
+     */
+    @Test
+    void aNodeSignsUnderItsEpochAndStopsWhenTheChainShowsAHigherOne() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), false, true);
+        waitFor("main in the set", 8000, () -> status(main).get("inCurrentSet").asBoolean());
+        long floor = round() + 5;
+        validation(main, 7, floor);
+        waitFor("main signing under epoch 7", 5000, () -> status(main).get("lastSignedRound").asLong() >= floor);
+        JsonNode early = chainApi.get("/rounds?validator=v1&from=" + (floor - 4) + "&to=" + (floor - 1));
+        for (JsonNode r : early) {
+            assertEquals(0, r.get("signers").size(), "signed before the round it was given: " + r);
+        }
+        waitFor("the chain showing epoch 7", 3000, () -> chainStatus().path("epochs").path("v1").asLong() == 7);
+        JsonHttpClient.HttpError refused = org.junit.jupiter.api.Assertions.assertThrows(JsonHttpClient.HttpError.class,
+                () -> validation(main, 6, -1));
+        assertEquals(409, refused.status(), refused.getMessage());
+
+        // a second signer of the same key, switched on under a higher epoch (a backup after a takeover)
+        NodeCommand.Running backup = node("backup", chain.url(), false, false);
+        assertEquals(0, simnet("console", "--node", backup.url(), "import-keys", dir.resolve("main").toString()).code());
+        validation(backup, 9, round() + 1);
+        waitFor("main fenced by the chain's epoch 9", 5000, () -> status(main).get("fencedByEpoch").asBoolean());
+        long fencedAt = round();
+        assertFalse(status(main).get("signing").asBoolean());
+        Thread.sleep(5 * ROUND_MS);
+        assertTrue(status(main).get("lastSignedRound").asLong() <= fencedAt + 1, status(main).toString());
+
+        // restarted, it still knows epoch 9 (fence.json) and refuses epoch 8
+        main.close();
+        closers.remove(main);
+        NodeCommand.Running again = node("main", chain.url(), false, true);
+        assertEquals(9, status(again).get("highestEpoch").asLong());
+        assertEquals(409, org.junit.jupiter.api.Assertions.assertThrows(JsonHttpClient.HttpError.class,
+                () -> validation(again, 8, -1)).status());
+    }
 }

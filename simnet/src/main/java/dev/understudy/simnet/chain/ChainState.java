@@ -66,6 +66,8 @@ public final class ChainState {
         final TreeMap<Long, RoundVotes> rounds = new TreeMap<>();
         final List<Long> doubleSignRounds = new ArrayList<>();
         long lateVotes;
+        /** The highest signing-role epoch any vote of this validator carried (0: none did). */
+        long highestEpoch;
 
         ValidatorState(String name) {
             this.name = name;
@@ -165,6 +167,7 @@ public final class ChainState {
         if (rv.signers.containsKey(signer)) {
             return "duplicate";
         }
+        v.highestEpoch = Math.max(v.highestEpoch, r.path("epoch").asLong(0));
         rv.signers.put(signer, atRound);
         if (atRound <= round + ON_TIME_ROUNDS) {
             rv.onTime = true;
@@ -353,6 +356,10 @@ public final class ChainState {
         long round = Json.integer(vote, "round", src);
         long period = Json.integer(vote, "period", src);
         String signer = Json.text(vote, "signer", src);
+        long epoch = vote.has("epoch") ? Json.integer(vote, "epoch", src) : 0;
+        if (epoch < 0) {
+            throw new BadInputException(src + ": epoch " + epoch + " is negative");
+        }
         if (signer.length() > 64) {
             throw new BadInputException(src + ": field 'signer' is longer than 64 characters");
         }
@@ -382,13 +389,16 @@ public final class ChainState {
             throw new BadInputException(src + ": validator '" + name + "' joined period " + period + " from round "
                     + m.from() + ", not round " + round);
         }
-        if (!Ed25519.verify(m.key(), Messages.vote(genesis.chainId(), round, period, signer), sig)) {
+        if (!Ed25519.verify(m.key(), Messages.vote(genesis.chainId(), round, period, signer, epoch), sig)) {
             throw new BadInputException(src + ": signature does not verify against the key registered for validator '"
                     + name + "' in period " + period + " (key " + m.keyId() + ")");
         }
         ObjectNode r = record("vote", now);
         r.put("validator", name).put("round", round).put("period", period).put("signer", signer)
                 .put("signature", Base64.getEncoder().encodeToString(sig));
+        if (epoch > 0) {
+            r.put("epoch", epoch);
+        }
         return r;
     }
 
@@ -432,6 +442,10 @@ public final class ChainState {
         sets.getOrDefault(next, Map.of()).values().forEach(m -> nxm.add(m.json()));
         n.put("records", log.lines());
         n.put("refusedVotes", refusedVotes);
+        // the chain does not judge epochs (a real chain knows nothing of them); it shows the highest each validator's
+        // votes carried, so a node signing under an older epoch learns that another host holds the role since
+        ObjectNode epochs = n.putObject("epochs");
+        validators.values().stream().filter(v -> v.highestEpoch > 0).forEach(v -> epochs.put(v.name, v.highestEpoch));
         return n;
     }
 
@@ -474,6 +488,7 @@ public final class ChainState {
         n.put("inCurrentSet", cur != null);
         n.put("currentKeyId", cur == null ? null : cur.keyId());
         n.put("inNextSet", sets.getOrDefault(period + 1, Map.of()).containsKey(name));
+        n.put("highestEpoch", v.highestEpoch);
         Map.Entry<Long, RoundVotes> last = v.rounds.lastEntry();
         n.put("lastVoteRound", last == null ? -1 : last.getKey());
         long lastSigned = -1;

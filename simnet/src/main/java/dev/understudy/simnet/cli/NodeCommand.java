@@ -64,9 +64,16 @@ public final class NodeCommand {
         server.route("GET /status", r -> node.status());
         server.route("GET /keys", r -> node.keys());
         server.route("POST /validation", r -> {
-            boolean on = Json.bool(r.body(), "enabled", "POST /validation body");
-            node.setValidation(on);
-            Log.info("node", "validation " + (on ? "enabled" : "disabled") + " by console");
+            String src = "POST /validation body";
+            boolean on = Json.bool(r.body(), "enabled", src);
+            long epoch = r.body().has("epoch") ? Json.integer(r.body(), "epoch", src) : 0;
+            long notBefore = r.body().has("notBeforeRound") ? Json.integer(r.body(), "notBeforeRound", src) : -1;
+            if (epoch < 0) {
+                throw new BadInputException(src + ": epoch " + epoch + " is negative");
+            }
+            node.setValidation(on, epoch, notBefore);
+            Log.info("node", "validation " + (on ? "enabled" + (epoch > 0 ? " under epoch " + epoch : "")
+                    + (notBefore >= 0 ? ", not before round " + notBefore : "") : "disabled") + " by console");
             return node.status();
         });
         server.route("POST /elections", r -> {

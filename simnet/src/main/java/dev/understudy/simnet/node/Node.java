@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.simnet.AtomicFiles;
 import dev.understudy.simnet.BadInputException;
+import dev.understudy.simnet.ConflictException;
 import dev.understudy.simnet.Ed25519;
 import dev.understudy.simnet.Json;
 import dev.understudy.simnet.JsonHttpClient;
@@ -74,6 +75,15 @@ public final class Node implements AutoCloseable {
      * keeps the same rule.
      */
     private volatile long enabledAtMillis;
+    /**
+     * The signing role's epoch this node was last switched on under (0: switched on without one), and the first round
+     * that activation allows (the round after the previous holder's last). The node signs only while no higher epoch
+     * has been seen — in a later activation or in a vote of this validator on the chain: then another host holds the
+     * role, and this one is fenced (the fencing token, checked at the signer).
+     */
+    private volatile long activeEpoch;
+    private volatile long floorRound = -1;
+    private volatile String fencedBy;
 
     public Node(NodeHome home, String chainUrl, LongSupplier clock, Options options) {
         this.home = home;
@@ -136,6 +146,15 @@ public final class Node implements AutoCloseable {
             if (round < 0 || round <= lastSignedRound || round < joinedFromRound || round < notBeforeRound(s)) {
                 return;
             }
+            long high = home.highestEpoch();
+            if (activeEpoch < high) {
+                String why = "epoch " + activeEpoch + " is lower than epoch " + high + " seen since: another host holds the signing role";
+                if (!why.equals(fencedBy)) {
+                    Log.info("node", "not signing: " + why);
+                }
+                fencedBy = why;
+                return;
+            }
             long period = s.periodOf(round);
             Ed25519 key = home.keyFor(period);
             if (key == null) {
@@ -146,8 +165,12 @@ public final class Node implements AutoCloseable {
             vote.put("round", round);
             vote.put("period", period);
             vote.put("signer", signerInstance);
+            long epoch = activeEpoch;
+            if (epoch > 0) {
+                vote.put("epoch", epoch);
+            }
             vote.put("signature", Base64.getEncoder().encodeToString(
-                    key.sign(Messages.vote(chainId, round, period, signerInstance))));
+                    key.sign(Messages.vote(chainId, round, period, signerInstance, epoch))));
             queue.addLast(vote);
             lastSignedRound = round;
         } catch (IOException | BadInputException | RuntimeException e) {
@@ -190,6 +213,11 @@ public final class Node implements AutoCloseable {
             }
             lastChainStatus = st;
             lastChainRound = st.path("round").asLong();
+            long seen = st.path("epochs").path(home.validator()).asLong(0);
+            if (home.raiseEpoch(seen) && seen > activeEpoch && home.validation()) {
+                Log.info("node", "the chain shows a vote of " + home.validator() + " under epoch " + seen + ", above this node's "
+                        + activeEpoch + ": another host signs; this node stops signing");
+            }
             lastContactMillis = now;
             if (firstContactMillis == 0) {
                 firstContactMillis = now;
@@ -366,7 +394,11 @@ public final class Node implements AutoCloseable {
         Ed25519 key = period < 0 ? null : home.keyFor(period);
         n.put("period", period);
         n.put("currentKeyId", key == null ? null : key.keyId());
-        n.put("signing", home.validation() && caught && key != null && lastSignedRound >= local - 1);
+        long high = home.highestEpoch();
+        n.put("signing", home.validation() && caught && key != null && lastSignedRound >= local - 1 && activeEpoch >= high);
+        n.put("epoch", activeEpoch);
+        n.put("highestEpoch", high);
+        n.put("fencedByEpoch", home.validation() && activeEpoch < high);
         JsonNode st = lastChainStatus;
         // the chain's set is of the chain's period: at a boundary the local round may already be in the next
         // period while the last chain status is still of the one before (it reported "not in the set" then)
@@ -401,15 +433,35 @@ public final class Node implements AutoCloseable {
     }
 
     /** Switches validation on or off; switched on, the node starts with the next round, never the current one. */
-    public void setValidation(boolean on) throws IOException {
-        if (on && !home.validation()) {
-            enabledAtMillis = clock.getAsLong();
+    public void setValidation(boolean on) throws IOException, ConflictException {
+        setValidation(on, 0, -1);
+    }
+
+    /**
+     * Switches validation on under a signing role's epoch (0: none) and not before round {@code notBefore} (-1: only
+     * the next round rule), or off. An epoch lower than the highest this node has seen is refused: another host has
+     * held the role since.
+     */
+    public synchronized void setValidation(boolean on, long epoch, long notBefore) throws IOException, ConflictException {
+        if (on) {
+            long high = home.highestEpoch();
+            if (epoch > 0 && epoch < high) {
+                throw new ConflictException("refusing to sign under epoch " + epoch + ": this node has seen epoch " + high
+                        + " since (another host has held the signing role)");
+            }
+            home.raiseEpoch(epoch);
+            activeEpoch = epoch;
+            floorRound = notBefore;
+            fencedBy = null;
+            if (!home.validation()) {
+                enabledAtMillis = clock.getAsLong();
+            }
         }
         home.setValidation(on);
     }
 
     private long notBeforeRound(Schedule s) {
-        return s.roundAt(Math.max(startedAt, enabledAtMillis)) + 1;
+        return Math.max(s.roundAt(Math.max(startedAt, enabledAtMillis)) + 1, floorRound);
     }
 
     public String signerInstance() {

@@ -24,12 +24,15 @@ import java.util.Objects;
  *   keyring/KEYID      4-byte type prefix + 32-byte ed25519 private key, mode 0600, named by the key id
  *   wallet.pk          the validator wallet's key (same format), needed to bid in elections
  *   state.json         whether validation and election duty are enabled (persists across restarts)
+ *   fence.json         the highest signing-role epoch this node has seen (an activation's or a vote's on the chain);
+ *                      the guard's rewrite of state.json leaves it alone, so it survives restarts and reboots
  * </pre>
  * Every write is temp file + fsync + rename.
  */
 public final class NodeHome {
     public static final String CONFIG = "config.json";
     public static final String STATE = "state.json";
+    public static final String FENCE = "fence.json";
     public static final String WALLET = "wallet.pk";
     public static final String KEYRING = "keyring";
 
@@ -53,6 +56,7 @@ public final class NodeHome {
     private final Map<String, Ed25519> keyCache = new HashMap<>();
     private boolean validation;
     private boolean elections;
+    private long highestEpoch;
 
     private NodeHome(Path dir, String validator) {
         this.dir = dir;
@@ -85,6 +89,10 @@ public final class NodeHome {
             h.validation = validateDefault;
             h.elections = electionsDefault;
             h.writeState();
+        }
+        Path fence = dir.resolve(FENCE);
+        if (Files.exists(fence)) {
+            h.highestEpoch = Json.integer(Json.parseObject(Files.readAllBytes(fence), fence.toString()), "highestEpoch", fence.toString());
         }
         // The node started with --participate is the validator's home node: it owns the wallet. (A state.json
         // written before the first start, by a guard, does not change that.)
@@ -165,6 +173,23 @@ public final class NodeHome {
     public synchronized void setValidation(boolean enabled) throws IOException {
         validation = enabled;
         writeState();
+    }
+
+    /** The highest signing-role epoch this node has seen (0: none). */
+    public synchronized long highestEpoch() {
+        return highestEpoch;
+    }
+
+    /** Records an epoch seen; true when it is higher than any before (then it is on disk before this returns). */
+    public synchronized boolean raiseEpoch(long epoch) throws IOException {
+        if (epoch <= highestEpoch) {
+            return false;
+        }
+        highestEpoch = epoch;
+        ObjectNode f = Json.object();
+        f.put("highestEpoch", epoch);
+        AtomicFiles.write(dir.resolve(FENCE), Json.pretty(f));
+        return true;
     }
 
     public synchronized void setElections(boolean enabled) throws IOException {
