@@ -279,6 +279,10 @@ public final class CoordinationCommands {
             try {
                 return handover(o, io);
             } catch (EtcdException e) {
+                if (!e.unreachable() && e.getMessage().contains("permission denied")) {
+                    throw new CheckFailedException("this host's etcd user may not ask for a handover (only the main's and the"
+                            + " backup's may: run it there): " + e.getMessage());
+                }
                 throw new UnavailableException("etcd did not answer in time (" + e.getMessage() + "); the handover may not"
                         + " have started: check `understudy status` and try again", e);
             }

@@ -202,11 +202,38 @@ public final class Etcd {
     }
 
     public List<KeyValue> prefix(String prefix, Duration within) throws EtcdException {
+        return range(prefix, within).kvs();
+    }
+
+    /** Every key under a prefix as of one revision: a consistent snapshot (etcd serves a range from one revision). */
+    public record Range(long revision, List<KeyValue> kvs) {
+    }
+
+    /**
+     * Every key under {@code prefix} except those under {@code prefix + excluded}, as of one revision: two ranges in one
+     * transaction (etcd serves a transaction at one revision). The agent's tick leaves out the takeover reports, which
+     * accumulate with every takeover.
+     */
+    public Range range(String prefix, String excluded, Duration within) throws EtcdException {
+        String cut = prefix + excluded;
+        ObjectNode txn = Json.object();
+        ArrayNode success = txn.putArray("success");
+        success.addObject().putObject("request_range").put("key", b64(prefix)).put("range_end", b64(cut));
+        success.addObject().putObject("request_range").put("key", b64(prefixEnd(cut))).put("range_end", b64(prefixEnd(prefix)));
+        JsonNode r = call("/v3/kv/txn", txn, deadline(within));
+        List<KeyValue> out = new ArrayList<>();
+        for (JsonNode resp : r.path("responses")) {
+            resp.path("response_range").path("kvs").forEach(n -> out.add(kv(n)));
+        }
+        return new Range(r.path("header").path("revision").asLong(), List.copyOf(out));
+    }
+
+    public Range range(String prefix, Duration within) throws EtcdException {
         JsonNode r = call("/v3/kv/range", Json.object().put("key", b64(prefix)).put("range_end", b64(prefixEnd(prefix))),
                 deadline(within));
         List<KeyValue> out = new ArrayList<>();
         r.path("kvs").forEach(n -> out.add(kv(n)));
-        return out;
+        return new Range(r.path("header").path("revision").asLong(), List.copyOf(out));
     }
 
     public long put(String key, String value, long lease, Duration within) throws EtcdException {
@@ -221,21 +248,31 @@ public final class Etcd {
         return call("/v3/kv/deleterange", Json.object().put("key", b64(key)), deadline(within)).path("deleted").asLong();
     }
 
-    /** Result of a create-if-absent: whether this call created the key, and the key as it now is. */
+    /** Result of an acquisition: whether this call created the leader key, and the key as it now is. */
     public record Created(boolean created, KeyValue current) {
     }
 
-    /** Creates the key only if it does not exist, in one transaction; either way returns the key as it is. */
-    public Created createIfAbsent(String key, String value, long lease, Duration within) throws EtcdException {
+    /**
+     * Takes the signing role: in one transaction, if {@code leaderKey} does not exist (and, when {@code expectRev} is
+     * not negative, {@code epochKey} was last written at revision {@code expectRev}: nothing was created since the
+     * caller read it), creates {@code leaderKey} on {@code lease} and writes {@code epochKey} beside it, so that the
+     * epoch key's mod revision always equals the create revision of the newest leader key ever made. Either way
+     * returns the leader key as it is after the transaction (absent only when the expectation failed and no
+     * leader exists: then {@code current} is null).
+     */
+    public Created acquire(String leaderKey, String value, long lease, String epochKey, String epochValue, long expectRev,
+            Duration within) throws EtcdException {
         ObjectNode txn = Json.object();
-        txn.putArray("compare").addObject().put("key", b64(key)).put("target", "CREATE").put("create_revision", "0");
-        ArrayNode success = txn.putArray("success");
-        ObjectNode put = success.addObject().putObject("request_put").put("key", b64(key)).put("value", b64(value));
-        if (lease != 0) {
-            put.put("lease", String.valueOf(lease));
+        ArrayNode compare = txn.putArray("compare");
+        compare.addObject().put("key", b64(leaderKey)).put("target", "CREATE").put("create_revision", "0");
+        if (expectRev >= 0) {
+            compare.addObject().put("key", b64(epochKey)).put("target", "MOD").put("mod_revision", String.valueOf(expectRev));
         }
-        success.addObject().putObject("request_range").put("key", b64(key));
-        txn.putArray("failure").addObject().putObject("request_range").put("key", b64(key));
+        ArrayNode success = txn.putArray("success");
+        success.addObject().putObject("request_put").put("key", b64(leaderKey)).put("value", b64(value)).put("lease", String.valueOf(lease));
+        success.addObject().putObject("request_put").put("key", b64(epochKey)).put("value", b64(epochValue));
+        success.addObject().putObject("request_range").put("key", b64(leaderKey));
+        txn.putArray("failure").addObject().putObject("request_range").put("key", b64(leaderKey));
         JsonNode r = call("/v3/kv/txn", txn, deadline(within));
         boolean created = r.path("succeeded").asBoolean(false);
         for (JsonNode resp : r.path("responses")) {
@@ -244,7 +281,24 @@ public final class Etcd {
                 return new Created(created, kv(kvs.get(0)));
             }
         }
-        throw new EtcdException("etcd txn on " + key + " returned no key", null, false);
+        if (created) {
+            throw new EtcdException("etcd txn on " + leaderKey + " returned no key", null, false);
+        }
+        return new Created(false, null);
+    }
+
+    /**
+     * Gives the signing role up with a proof: in one transaction, if {@code leaderKey} still has create revision
+     * {@code epoch}, deletes it and writes the release record. True when it did.
+     */
+    public boolean release(String leaderKey, long epoch, String releasedKey, String record, Duration within) throws EtcdException {
+        ObjectNode txn = Json.object();
+        txn.putArray("compare").addObject().put("key", b64(leaderKey)).put("target", "CREATE")
+                .put("create_revision", String.valueOf(epoch));
+        ArrayNode success = txn.putArray("success");
+        success.addObject().putObject("request_delete_range").put("key", b64(leaderKey));
+        success.addObject().putObject("request_put").put("key", b64(releasedKey)).put("value", b64(record));
+        return call("/v3/kv/txn", txn, deadline(within)).path("succeeded").asBoolean(false);
     }
 
     /** Deletes the key only if its create revision is the given one (release our own leader key, never another's). */

@@ -29,10 +29,12 @@ public interface NodeAdapter {
     void install(Path dir) throws NodeException;
 
     /**
-     * Starts signing (the caller holds the role), from the next round on, and with {@code electionDuty} also
-     * bids in elections so the validator stays in the next set.
+     * Starts signing (the caller holds the role), from the next round on and never before the activation's
+     * {@code notBeforeRound}, and with {@code electionDuty} also bids in elections so the validator stays in the next
+     * set. An adapter whose node can check the activation's epoch (the fencing token) passes it on, and the node
+     * refuses an epoch lower than the highest it has seen; docs/adapters.md says which can.
      */
-    void activate(boolean electionDuty) throws NodeException;
+    void activate(Activation activation) throws NodeException;
 
     /** Stops signing and bidding; must be safe to call at any time, also when not signing. */
     void deactivate() throws NodeException;

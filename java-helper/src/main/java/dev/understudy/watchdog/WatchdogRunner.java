@@ -40,6 +40,9 @@ public final class WatchdogRunner {
         this.stateFile = config.stateDir().resolve("watchdog.json");
     }
 
+    /** How long a demote request lives in etcd. */
+    static final long DEMOTE_TTL_S = 60;
+
     public Result check() throws Exception {
         long t0 = System.nanoTime();
         AtomicFiles.createPrivateDirectories(config.stateDir());
@@ -51,8 +54,11 @@ public final class WatchdogRunner {
         Duration rt = config.coordination().commandTimeout();
         if (v.demoteReason() != null) {
             try {
+                // on a lease of its own: the request expires by itself (the monitor's etcd user may write only this key and
+                // its heartbeat, so no holder deletes it; it names one epoch, and no later holder heeds it)
+                long lease = etcd.grant(DEMOTE_TTL_S, rt);
                 etcd.put(prefix + "demote", Json.MAPPER.writeValueAsString(Json.object().put("epoch", o.epoch())
-                        .put("reason", v.demoteReason()).put("by", config.host()).put("at", Instant.now().toString())), 0, rt);
+                        .put("reason", v.demoteReason()).put("by", config.host()).put("at", Instant.now().toString())), lease, rt);
                 demoted = v.demoteReason();
                 LOG.warn("validator {}: asked the holder to step down: {}", config.validator(), demoted);
             } catch (EtcdException e) {

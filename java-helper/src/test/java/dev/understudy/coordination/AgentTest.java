@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.node.Activation;
 import dev.understudy.common.Json;
 import dev.understudy.identity.IdentityStore;
 import dev.understudy.node.Evidence;
@@ -269,8 +270,8 @@ class AgentTest {
             n.install(d);
         }
 
-        public void activate(boolean electionDuty) throws NodeException {
-            n.activate(electionDuty);
+        public void activate(Activation activation) throws NodeException {
+            n.activate(activation);
         }
 
         public void deactivate() throws NodeException {
@@ -381,7 +382,7 @@ class AgentTest {
                 "still checked: holder " + holderAsked + ", standby " + standbyAsked);
 
         // the backup's node switched on behind its agent's back: off again within about one interval
-        b[0].n.activate(false);
+        b[0].n.activate(Activation.unfenced(false));
         long t0 = System.nanoTime();
         waitFor("the standby to switch its node off", 5000, () -> !backupNode().path("validation").asBoolean());
         long offMs = (System.nanoTime() - t0) / 1_000_000;
@@ -435,9 +436,14 @@ class AgentTest {
                 waitFor("main holding and signing again", 15_000, () -> "lab-main".equals(lab.holder())
                         && main.agent.isHolder() && mainNode().path("signing").asBoolean());
             } else {
-                // the lease may have expired meanwhile: whoever holds it signs
+                // the lease may have expired meanwhile: whoever holds it signs; the main and the backup race for it
+                // (both wait for the same silent rounds), so the next case first takes it back to the main
                 waitFor("a holder signing again", 20_000, () -> lab.holder() != null
                         && (mainNode().path("signing").asBoolean() || backupNode().path("signing").asBoolean()));
+                if (!"lab-main".equals(lab.holder())) {
+                    waitFor("a failback to the main", 30_000, () -> "lab-main".equals(lab.holder())
+                            || Cli.run("failback", "--config", lab.d.mainConfig.toString(), "--timeout-s", "10").code() == 0);
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.understudy.coordination;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,21 +34,76 @@ class EtcdTest {
     }
 
     @Test
-    void createIfAbsentIsExclusiveAndItsRevisionIsTheEpoch() throws Exception {
-        Etcd.Created a = client.createIfAbsent("/understudy/v/leader", "main", 0, T);
+    void acquireIsExclusiveWritesTheEpochKeyAndReleaseLeavesAProof() throws Exception {
+        String leader = "/understudy/v/leader";
+        String epochKey = "/understudy/v/epoch";
+        String released = "/understudy/v/released";
+        Etcd.Created a = client.acquire(leader, "main", 0, epochKey, "{}", -1, T);
         assertTrue(a.created());
-        Etcd.Created b = client.createIfAbsent("/understudy/v/leader", "backup", 0, T);
+        long epoch = a.current().createRevision();
+        assertEquals(epoch, client.get(epochKey, T).orElseThrow().modRevision(), "the epoch key is written with the leader key");
+        Etcd.Created b = client.acquire(leader, "backup", 0, epochKey, "{}", -1, T);
         assertFalse(b.created());
         assertEquals("main", b.current().value());
-        assertEquals(a.current().createRevision(), b.current().createRevision());
-        assertFalse(client.deleteIfCreated("/understudy/v/leader", a.current().createRevision() + 1, T),
-                "a delete must name the epoch it releases");
-        assertTrue(client.deleteIfCreated("/understudy/v/leader", a.current().createRevision(), T));
-        assertTrue(client.get("/understudy/v/leader", T).isEmpty());
-        Etcd.Created c = client.createIfAbsent("/understudy/v/leader", "backup", 0, T);
+        assertEquals(epoch, b.current().createRevision());
+        assertFalse(client.release(leader, epoch + 1, released, "{}", T), "a release must name the epoch it gives up");
+        assertTrue(client.get(released, T).isEmpty(), "no record without the release");
+        assertTrue(client.release(leader, epoch, released, "{\"epoch\":" + epoch + "}", T));
+        assertTrue(client.get(leader, T).isEmpty());
+        assertEquals("{\"epoch\":" + epoch + "}", client.get(released, T).orElseThrow().value());
+        Etcd.Created stale = client.acquire(leader, "backup", 0, epochKey, "{}", epoch - 1, T);
+        assertFalse(stale.created(), "a leader key was made since the epoch key the caller expects: no acquisition");
+        assertNull(stale.current());
+        Etcd.Created c = client.acquire(leader, "backup", 0, epochKey, "{}", epoch, T);
         assertTrue(c.created());
-        assertTrue(c.current().createRevision() > a.current().createRevision(), "each holder gets a higher epoch");
-        client.delete("/understudy/v/leader", T);
+        assertTrue(c.current().createRevision() > epoch, "each holder gets a higher epoch");
+        Etcd.Range r = client.range("/understudy/v/", T);
+        assertTrue(r.revision() >= c.current().createRevision(), "a range is read at one revision, the latest");
+        client.put("/understudy/v/reports/1", "{}", 0, T);
+        client.put("/understudy/v/status/main", "{}", 0, T);
+        Etcd.Range tick = client.range("/understudy/v/", "reports/", T);
+        assertEquals(java.util.List.of("/understudy/v/epoch", "/understudy/v/leader", "/understudy/v/released", "/understudy/v/status/main"),
+                tick.kvs().stream().map(Etcd.KeyValue::key).toList(), "everything but the reports, in key order");
+        assertTrue(tick.revision() > r.revision());
+        client.delete("/understudy/v/reports/1", T);
+        client.delete("/understudy/v/status/main", T);
+        for (String k : new String[] {leader, epochKey, released}) {
+            client.delete(k, T);
+        }
+    }
+
+    /**
+     * What least privilege rests on (the etcd role's users, docs/coordination.md): a user that may not write the leader
+     * key can neither delete it, nor revoke the lease it lives on, nor write a switchover request or a release record.
+     */
+    @Test
+    void aUserWhoMayWriteOnlyDemoteCannotTouchTheRoleOrItsLease() throws Exception {
+        etcd.ctl("role", "add", "monitor-only");
+        etcd.ctl("role", "grant-permission", "monitor-only", "--prefix=true", "read", "/understudy/");
+        etcd.ctl("role", "grant-permission", "monitor-only", "readwrite", "/understudy/w/demote");
+        etcd.ctl("user", "add", "monitor-only", "--new-user-password=monitor-" + EtcdProcess.PASSWORD);
+        etcd.ctl("user", "grant-role", "monitor-only", "monitor-only");
+        Etcd monitor = etcd.client("monitor-only", "monitor-" + EtcdProcess.PASSWORD, Duration.ofMillis(700));
+        long lease = client.grant(30, T);
+        Etcd.Created held = client.acquire("/understudy/w/leader", "{\"holder\":\"main\"}", lease, "/understudy/w/epoch", "{}", -1, T);
+        assertTrue(held.created());
+        assertTrue(monitor.get("/understudy/w/leader", T).isPresent(), "it reads");
+        for (org.junit.jupiter.api.function.Executable denied : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                () -> monitor.delete("/understudy/w/leader", T),
+                () -> monitor.revoke(lease, T),
+                () -> monitor.put("/understudy/w/switchover", "{\"to\":\"backup\"}", 0, T),
+                () -> monitor.release("/understudy/w/leader", held.current().createRevision(), "/understudy/w/released", "{}", T),
+                () -> monitor.put("/understudy/w/epoch", "{}", 0, T))) {
+            EtcdException e = assertThrows(EtcdException.class, denied);
+            assertTrue(e.getMessage().contains("permission denied"), e.getMessage());
+        }
+        assertTrue(client.get("/understudy/w/leader", T).isPresent(), "the role is untouched");
+        assertTrue(client.timeToLive(lease, T) > 0, "and so is its lease");
+        long demoteLease = monitor.grant(60, T);
+        monitor.put("/understudy/w/demote", "{\"epoch\":1}", demoteLease, T);
+        client.revoke(lease, T);
+        client.delete("/understudy/w/epoch", T);
+        client.delete("/understudy/w/demote", T);
     }
 
     @Test

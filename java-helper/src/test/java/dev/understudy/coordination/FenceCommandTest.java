@@ -24,14 +24,14 @@ final class FenceCommandTest {
         // 512 KiB on stdout and stderr: far more than a 64 KiB pipe buffer nobody reads
         List<String> argv = List.of("/bin/sh", "-c", "head -c 524288 /dev/zero | tr '\\0' x; head -c 524288 /dev/zero >&2; exit 0");
         long t0 = System.nanoTime();
-        assertTrue(Agent.runFenceCommand(argv, Duration.ofSeconds(5), "[test] "));
+        assertTrue(NodeSwitch.runFenceCommand(argv, Duration.ofSeconds(5), "[test] "));
         assertTrue(System.nanoTime() - t0 < 4_000_000_000L, "finished well inside its timeout");
     }
 
     @Test
     void aFailingFenceCommandIsNotSuccess() {
-        assertFalse(Agent.runFenceCommand(List.of("/bin/sh", "-c", "echo cannot stop >&2; exit 3"), Duration.ofSeconds(5), "[test] "));
-        assertFalse(Agent.runFenceCommand(List.of(dir.resolve("no-such-program").toString()), Duration.ofSeconds(5), "[test] "));
+        assertFalse(NodeSwitch.runFenceCommand(List.of("/bin/sh", "-c", "echo cannot stop >&2; exit 3"), Duration.ofSeconds(5), "[test] "));
+        assertFalse(NodeSwitch.runFenceCommand(List.of(dir.resolve("no-such-program").toString()), Duration.ofSeconds(5), "[test] "));
     }
 
     @Test
@@ -39,7 +39,7 @@ final class FenceCommandTest {
         Path pid = dir.resolve("child.pid");
         List<String> argv = List.of("/bin/sh", "-c", "sleep 60 & echo $! > " + pid + "; wait");
         long t0 = System.nanoTime();
-        assertFalse(Agent.runFenceCommand(argv, Duration.ofMillis(800), "[test] "));
+        assertFalse(NodeSwitch.runFenceCommand(argv, Duration.ofMillis(800), "[test] "));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms < 3000, "gave up after " + ms + " ms (timeout 800 ms)");
         long child = Long.parseLong(Files.readString(pid).trim());

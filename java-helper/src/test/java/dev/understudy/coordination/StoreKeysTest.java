@@ -3,6 +3,8 @@ package dev.understudy.coordination;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.understudy.bundle.Keys;
+import dev.understudy.node.Activation;
 import dev.understudy.config.Config;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.KeySet;
@@ -58,7 +60,7 @@ class StoreKeysTest {
         assertTrue(r.rejected().isEmpty(), r.toString());
     }
 
-    Agent.Keys keys() {
+    Keys keys() {
         return Agent.storeKeys(backup, new NodeAdapter() {
             @Override
             public String kind() {
@@ -98,7 +100,7 @@ class StoreKeysTest {
             }
 
             @Override
-            public void activate(boolean electionDuty) {
+            public void activate(Activation activation) {
             }
 
             @Override

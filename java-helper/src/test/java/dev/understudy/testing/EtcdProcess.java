@@ -76,6 +76,12 @@ public final class EtcdProcess implements AutoCloseable {
         return client(List.of(endpoint()), attempt);
     }
 
+    /** A client logging in as another user (made with {@link #ctl}). */
+    public Etcd client(String user, String password, Duration attempt) throws Exception {
+        return new Etcd(List.of(endpoint()), PemTls.context(dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key")),
+                user, password, attempt);
+    }
+
     /** A client of this cluster that lists other endpoints too (e.g. a member that hangs). */
     public Etcd client(List<URI> endpoints, Duration attempt) throws Exception {
         return new Etcd(endpoints, PemTls.context(dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key")),

@@ -15,6 +15,7 @@ import dev.understudy.alert.Secrets;
 import dev.understudy.common.Json;
 import dev.understudy.config.Config;
 import dev.understudy.coordination.Coordination;
+import dev.understudy.coordination.Etcd;
 import dev.understudy.node.NodeAdapters;
 import dev.understudy.testing.AgentLab;
 import dev.understudy.testing.Cli;
@@ -202,7 +203,10 @@ class WatchdogRunnerTest {
         assertNotNull(n.alert().details().get("rounds lost"), n.text());
         assertTrue(n.alert().summary().contains("from lab-main"), n.text());
         assertFalse(AgentLab.status(lab.mainNode.url()).path("validation").asBoolean(), "the demoted main must have stopped");
-        assertTrue(lab.client().get("/understudy/val1/demote", Duration.ofSeconds(1)).isEmpty(), "the holder consumed the request");
+        Etcd.KeyValue request = lab.client().get("/understudy/val1/demote", Duration.ofSeconds(1)).orElseThrow();
+        assertTrue(request.value().contains("\"epoch\":" + epoch), "it names the demoted epoch only: " + request.value());
+        assertTrue(request.lease() != 0 && lab.client().timeToLive(request.lease(), Duration.ofSeconds(1)) > 0,
+                "the request lives on a lease of its own and expires by itself");
         // once the backup signs, the failover is over (the main stays cut off: MAIN_NOT_SIGNING remains)
         checkUntil(r, "FAILOVER_STARTED to resolve", 15_000, x -> !has(x, AlertName.FAILOVER_STARTED));
         assertTrue(receivedNames().contains("resolved FAILOVER_STARTED"), receivedNames().toString());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Command;
 import dev.understudy.config.Section;
+import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.EvidenceJson;
 import dev.understudy.node.Fields;
@@ -91,8 +92,10 @@ public final class CommandAdapter implements NodeAdapter {
         ObjectNode s = json("status", Map.of());
         String src = source("status");
         String detail = s.has("detail") ? Fields.text(s, "detail", src) : "";
+        long lastSigned = s.has("last_signed_round") ? Fields.integer(s, "last_signed_round", src) : -1;
         return new NodeStatus(Fields.bool(s, "synced", src), Fields.integer(s, "lag_rounds", src), Fields.integer(s, "round", src),
-                Fields.integer(s, "current_period", src), Fields.integer(s, "next_period", src), Fields.bool(s, "validation", src), detail);
+                Fields.integer(s, "current_period", src), Fields.integer(s, "next_period", src), Fields.bool(s, "validation", src), detail,
+                lastSigned);
     }
 
     /** Runs an operation whose exit code answers yes (0) or no (1); anything else is an error. */
@@ -164,8 +167,9 @@ public final class CommandAdapter implements NodeAdapter {
     }
 
     @Override
-    public void activate(boolean electionDuty) throws NodeException {
-        act("activate", Map.of("election_duty", Boolean.toString(electionDuty)));
+    public void activate(Activation a) throws NodeException {
+        act("activate", Map.of("election_duty", Boolean.toString(a.electionDuty()), "epoch", Long.toString(a.epoch()),
+                "not_before_round", Long.toString(a.notBeforeRound())));
     }
 
     @Override

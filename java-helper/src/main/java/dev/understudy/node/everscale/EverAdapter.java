@@ -9,6 +9,7 @@ import dev.understudy.common.Command;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
+import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.EvidenceJson;
 import dev.understudy.node.Fields;
@@ -203,7 +204,8 @@ public final class EverAdapter implements NodeAdapter {
 
     /** Writes the planned entries config.json lacks (stopping and starting the node), then the election stop file. */
     @Override
-    public void activate(boolean electionDuty) throws NodeException {
+    public void activate(Activation activation) throws NodeException {
+        boolean electionDuty = activation.electionDuty();
         ObjectNode cfg = readConfig();
         ObjectNode planned = readPlan();
         Set<String> have = new java.util.HashSet<>();

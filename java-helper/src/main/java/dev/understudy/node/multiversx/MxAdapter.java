@@ -1,12 +1,12 @@
 package dev.understudy.node.multiversx;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.AtomicFiles;
 import dev.understudy.common.Command;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.HttpJson;
 import dev.understudy.config.Section;
+import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.KeyFile;
 import dev.understudy.node.KeySet;
@@ -231,7 +231,7 @@ public final class MxAdapter implements NodeAdapter {
 
     /** Level 0 and a restart (the caller holds the role, so the former holder has stopped). No elections here. */
     @Override
-    public void activate(boolean electionDuty) throws NodeException {
+    public void activate(Activation activation) throws NodeException {
         if (level() == 0 && systemd.isActive(service) && nodeStatus().redundancyLevel() == 0) {
             return;
         }

@@ -9,6 +9,7 @@ import dev.understudy.common.FileTrees;
 import dev.understudy.common.HttpJson;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
+import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.Fields;
 import dev.understudy.node.KeyFile;
@@ -92,7 +93,7 @@ public final class SimnetAdapter implements NodeAdapter {
         long period = need(s, "period", src);
         return new NodeStatus(flag(s, "synced", src), need(s, "lagRounds", src), need(s, "localRound", src), period,
                 period < 0 ? -1 : period + 1, flag(s, "validation", src),
-                s.path("lastError").isNull() ? "" : s.path("lastError").asText());
+                s.path("lastError").isNull() ? "" : s.path("lastError").asText(), need(s, "lastSignedRound", src));
     }
 
     /** A node whose console refuses connections is not running, so it is not signing. A timeout stays doubt. */
@@ -243,9 +244,21 @@ public final class SimnetAdapter implements NodeAdapter {
     }
 
     @Override
-    public void activate(boolean electionDuty) throws NodeException {
-        set("/elections", electionDuty, "elections");
-        set("/validation", true, "validation");
+    public void activate(Activation a) throws NodeException {
+        set("/elections", a.electionDuty(), "elections");
+        try {
+            // the node checks the epoch against the highest it has seen (the fencing token) and refuses a lower one
+            JsonNode s = console.post("/validation", Json.object().put("enabled", true).put("epoch", a.epoch())
+                    .put("notBeforeRound", a.notBeforeRound()));
+            if (s == null || !s.path("validation").asBoolean(false)) {
+                throw NodeException.badOutput(console.base() + "/validation: node reports validation " + (s == null ? "nothing"
+                        : s.path("validation")) + " after switching it on");
+            }
+        } catch (HttpJson.HttpStatusException e) {
+            throw NodeException.badOutput(console.base() + "/validation refused: " + e.getMessage());
+        } catch (IOException e) {
+            throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

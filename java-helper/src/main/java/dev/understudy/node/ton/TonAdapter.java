@@ -9,6 +9,7 @@ import dev.understudy.common.Command;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
+import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.EvidenceJson;
 import dev.understudy.node.Fields;
@@ -215,7 +216,8 @@ public final class TonAdapter implements NodeAdapter {
 
     /** Replays the plan's entries the engine lacks, then starts or stops the election service. */
     @Override
-    public void activate(boolean electionDuty) throws NodeException {
+    public void activate(Activation activation) throws NodeException {
+        boolean electionDuty = activation.electionDuty();
         long now = nowSeconds.getAsLong();
         Map<String, TonKeys.Entry> have = new LinkedHashMap<>();
         for (TonKeys.Entry e : TonKeys.unexpired(readConfig(), now, configFile().toString())) {

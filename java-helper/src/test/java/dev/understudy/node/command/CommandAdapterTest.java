@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.understudy.node.Activation;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
@@ -50,14 +51,16 @@ class CommandAdapterTest {
     CommandAdapter adapter(Map<String, String> bodies, long timeoutMs) throws Exception {
         Map<String, Program> cmds = new LinkedHashMap<>();
         for (String op : CommandAdapter.OPERATIONS) {
-            String extra = switch (op) {
-                case "evidence" -> "{rounds}";
-                case "install" -> "{dir}";
-                case "activate" -> "--election-duty={election_duty}";
-                default -> "";
+            List<String> extra = switch (op) {
+                case "evidence" -> List.of("{rounds}");
+                case "install" -> List.of("{dir}");
+                case "activate" -> List.of("--election-duty={election_duty}", "--epoch={epoch}", "--not-before-round={not_before_round}");
+                default -> List.of();
             };
             String path = script(op, bodies.getOrDefault(op, "exit 0"));
-            cmds.put(op, new Program("command adapter, " + op, extra.isEmpty() ? List.of(path) : List.of(path, extra),
+            List<String> argv = new java.util.ArrayList<>(List.of(path));
+            argv.addAll(extra);
+            cmds.put(op, new Program("command adapter, " + op, argv,
                     java.time.Duration.ofMillis(timeoutMs), Map.of("UNDERSTUDY_VALIDATOR", "val1", "UNDERSTUDY_OPERATION", op)));
         }
         return new CommandAdapter(keyDir, cmds, CommandAdapter.DEFAULT_CHECK_INTERVAL);
@@ -107,10 +110,11 @@ class CommandAdapterTest {
         CommandAdapter a = adapter(Map.of(), 5000);
         a.install(dir.resolve("bundle-files"));
         assertEquals("install val1 " + dir.resolve("bundle-files"), Files.readString(dir.resolve("install.args")).trim());
-        a.activate(true);
-        assertEquals("activate val1 --election-duty=true", Files.readString(dir.resolve("activate.args")).trim());
-        a.activate(false);
-        assertEquals("activate val1 --election-duty=false", Files.readString(dir.resolve("activate.args")).trim());
+        a.activate(new Activation(true, 4711, 120));
+        assertEquals("activate val1 --election-duty=true --epoch=4711 --not-before-round=120",
+                Files.readString(dir.resolve("activate.args")).trim(), "the fencing token and the round floor reach the program");
+        a.activate(Activation.unfenced(false));
+        assertEquals("activate val1 --election-duty=false --epoch=0 --not-before-round=-1", Files.readString(dir.resolve("activate.args")).trim());
     }
 
     @Test

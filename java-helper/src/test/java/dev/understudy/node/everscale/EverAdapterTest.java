@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.node.Activation;
 import dev.understudy.common.Json;
 import dev.understudy.node.KeyFile;
 import dev.understudy.node.KeySet;
@@ -192,7 +193,7 @@ class EverAdapterTest {
         assertFalse(standby.status().validationEnabled());
 
         Files.writeString(dir.resolve("standby/stop-election"), "");
-        standby.activate(true);
+        standby.activate(Activation.unfenced(true));
         assertEquals(List.of("stop ever-node", "start ever-node"), log("systemctl.log"));
         JsonNode cfg = json("standby/config.json");
         assertEquals(KEY3, cfg.get("validator_keys").get(0).get("validator_key_id").asText());
@@ -201,7 +202,7 @@ class EverAdapterTest {
         assertFalse(Files.exists(dir.resolve("standby/stop-election")), "election duty: the stop file is gone");
         assertTrue(standby.status().validationEnabled());
 
-        standby.activate(false);
+        standby.activate(Activation.unfenced(false));
         assertEquals(2, log("systemctl.log").size(), "the keys are in: no second restart");
         assertTrue(Files.exists(dir.resolve("standby/stop-election")), "no election duty: the scripts stop bidding");
     }
@@ -232,7 +233,7 @@ class EverAdapterTest {
 
         a.deactivate();
         assertEquals(2, log("systemctl.log").size(), "nothing to move the second time");
-        a.activate(true);
+        a.activate(Activation.unfenced(true));
         assertEquals(KEY3, json("main/config.json").get("validator_keys").get(0).get("validator_key_id").asText(), "back from the plan");
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.understudy.node.Activation;
 import dev.understudy.common.HttpJson;
 import dev.understudy.common.Json;
 import dev.understudy.node.Evidence;
@@ -212,12 +213,12 @@ class MxAdapterTest {
         prefs(STANDBY);
         runningLevel(STANDBY);
         String before = Files.readString(config.resolve("prefs.toml"));
-        adapter().activate(true);
+        adapter().activate(Activation.unfenced(true));
         assertEquals(List.of("stop multiversx-node", "start multiversx-node"), systemctl());
         String after = Files.readString(config.resolve("prefs.toml"));
         assertEquals(before.replace("RedundancyLevel = " + STANDBY + "\n", "RedundancyLevel = 0\n"), after, "only that line changed");
         runningLevel(0);
-        adapter().activate(true);
+        adapter().activate(Activation.unfenced(true));
         assertEquals(2, systemctl().size(), "already at level 0: nothing to do");
 
         adapter().deactivate();

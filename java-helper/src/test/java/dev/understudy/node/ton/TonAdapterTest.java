@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.KeyFile;
 import dev.understudy.node.KeySet;
@@ -238,7 +239,7 @@ class TonAdapterTest {
         assertTrue(Files.readString(sdb.resolve("config.json")).contains("\"validators\": []"), "install leaves config.json alone");
         assertEquals(List.of(), log("console.log"), "install talks to no console");
 
-        standby.activate(true);
+        standby.activate(Activation.unfenced(true));
         assertEquals(List.of(
                 "-k client --cmd addpermkey " + hex(ENTRY2) + " 1795233536 1795307264",
                 "-k client --cmd addtempkey " + hex(ENTRY2) + " " + hex(ENTRY2) + " 1795307264",
@@ -253,7 +254,7 @@ class TonAdapterTest {
         // the engine wrote the entries into its config.json: a second activate replays nothing
         Files.copy(fixtures.resolve("config.json"), sdb.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.delete(dir.resolve("console.log"));
-        standby.activate(false);
+        standby.activate(Activation.unfenced(false));
         assertEquals(List.of(), log("console.log"));
         assertEquals(List.of("start mytoncore", "stop mytoncore"), log("systemctl.log"));
     }
@@ -276,7 +277,7 @@ class TonAdapterTest {
         TonAdapter standby = adapter(standbyDb(), sstate, 5000);
         standby.install(bundle());
         Files.writeString(dir.resolve("console-mode"), "refuse");
-        NodeException e = assertThrows(NodeException.class, () -> standby.activate(true));
+        NodeException e = assertThrows(NodeException.class, () -> standby.activate(Activation.unfenced(true)));
         assertTrue(e.getMessage().contains("addpermkey: no 'success' in the answer: error: [Error : 0 : duplicate key]"), e.getMessage());
         assertEquals(List.of(), log("systemctl.log"), "no election service for a half-activated engine");
     }
@@ -296,7 +297,7 @@ class TonAdapterTest {
                 "nothing to stop the second time");
 
         // holding the role again: the entries come back from the plan
-        a.activate(true);
+        a.activate(Activation.unfenced(true));
         assertEquals(8, log("console.log").stream().filter(l -> l.contains("--cmd add")).count());
     }
 

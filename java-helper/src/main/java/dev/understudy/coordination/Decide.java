@@ -1,0 +1,290 @@
+package dev.understudy.coordination;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.cli.BadInputException;
+import dev.understudy.config.Config;
+import dev.understudy.config.CoordinationSettings;
+import dev.understudy.config.HostEntry;
+import dev.understudy.node.Evidence;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's decisions: from one {@link Snapshot} of etcd, this host's {@link Role}, the node's answers
+ * ({@link NodeView}), what it remembers ({@link AgentMemory}) and the clock, the actions to take now and the memory for
+ * the next tick. No I/O happens here beyond the node's answers the view gives, so every rule is tested directly
+ * (DecideTest, DecideProperties) and the Promela model (docs/model/agent.pml) describes the same rules.
+ *
+ * <p>The rules, as docs/coordination.md states them:
+ * <ul>
+ * <li>A holder whose leader key is gone or names another epoch fences (the lease keeper also fences on its own when
+ * no keep-alive was acknowledged within the fence window).</li>
+ * <li>A holder steps down (with a release record) when a demote names its epoch, when a switchover names its epoch
+ * and the target is ready, and after {@code unhealthy_checks} failed health checks.</li>
+ * <li>A standby takes an absent role only when its node is synced, it holds keys for the current period (while the
+ * validator is in the set), it is not cooling down, a backup is not deferring to a ready main, and either the holder
+ * released the newest epoch with a proof ({@link Snapshot#provenRelease()}) or the chain shows no vote of the key
+ * for {@code takeover_rounds} rounds. A switchover invitation alone never skips the evidence wait.</li>
+ * <li>The new holder's node never signs a round at or before the previous holder's last (release record or chain).</li>
+ * </ul>
+ */
+public final class Decide {
+    /** A waiting standby says why at most this often. */
+    static final long WAIT_LOG_NANOS = Duration.ofSeconds(5).toNanos();
+    /** A main's status younger than this (ms) counts as live when a backup defers to it. */
+    static final long MAIN_STATUS_FRESH_MS = 3000;
+
+    private Decide() {
+    }
+
+    /** The settings the rules use. */
+    public record Policy(String self, boolean isMain, String mainHost, int takeoverRounds, int unhealthyChecks,
+            long activationGraceNanos, long standbyDelayNanos, long checkNanos, long pushNanos) {
+
+        public static Policy of(Config config, NodeAdapter node) throws BadInputException {
+            CoordinationSettings cs = config.coordination();
+            long interval = node.checkInterval().toNanos();
+            return new Policy(config.host(), config.self().role() == HostEntry.Role.MAIN, config.mainHost(), cs.takeoverRounds(),
+                    cs.unhealthyChecks(), cs.activationGrace().toNanos(), cs.standbyDelay().toNanos(),
+                    interval > cs.pollInterval().toNanos() ? interval : 0, cs.pushInterval().toNanos());
+        }
+    }
+
+    /** The monotonic clock (all durations) and the wall clock (status ages, reports). */
+    public record Clock(long nanos, long wallMs) {
+        public static Clock now() {
+            return new Clock(System.nanoTime(), System.currentTimeMillis());
+        }
+    }
+
+    /** The actions of one tick, in order, and the memory for the next. */
+    public record Decision(AgentMemory memory, List<Action> actions) {
+        public Decision {
+            actions = List.copyOf(actions);
+        }
+    }
+
+    public static Decision decide(Policy p, Snapshot s, Role role, NodeView node, AgentMemory m, Clock now) {
+        List<Action> out = new ArrayList<>();
+        AgentMemory next = role.holding() ? holder(p, s, role, node, m, now, out) : standby(p, s, role, node, m, now, out);
+        return new Decision(next, out);
+    }
+
+    // ---------------------------------------------------------------- holder
+
+    private static AgentMemory holder(Policy p, Snapshot s, Role role, NodeView node, AgentMemory m, Clock now, List<Action> out) {
+        Snapshot.Leader l = s.leader();
+        if (l == null) {
+            out.add(new Action.Fence("the leader key is gone (lease expired or deleted)"));
+            return m;
+        }
+        if (l.epoch() != role.epoch()) {
+            out.add(new Action.Fence("the leader key now has epoch " + l.epoch() + " (held by " + l.holder() + ")"));
+            return m;
+        }
+        m = m.sawLeader(l.holder(), l.epoch());
+        if (s.demote() != null && s.demote().epoch() == role.epoch()) {
+            out.add(new Action.StepDown("demote requested: " + s.demote().reason()));
+            return m;
+        }
+        Snapshot.Request sw = s.switchover();
+        if (sw != null && sw.epoch() == role.epoch() && !sw.to().equals(p.self())) {
+            String why = Switchover.notReady(sw.to(), s.status(sw.to()), now.wallMs());
+            if (why == null) {
+                out.add(new Action.HandOver(sw.to()));
+                return m;
+            }
+            out.add(new Action.RefuseSwitchover(sw.to(), why));
+        }
+        if (due(now, m.nextCheckNanos())) {
+            m = health(p, node, m.checkDue(now.nanos() + p.checkNanos()), now, out);
+            if (out.stream().anyMatch(a -> a instanceof Action.StepDown)) {
+                return m;
+            }
+        }
+        if (due(now, m.nextPushNanos())) {
+            out.add(new Action.Push());
+            m = m.pushDue(now.nanos() + p.pushNanos());
+        }
+        return m;
+    }
+
+    /** The holder's periodic check: a node that restarted is switched on again; an unhealthy one counts. */
+    private static AgentMemory health(Policy p, NodeView node, AgentMemory m, Clock now, List<Action> out) {
+        String problem = null;
+        try {
+            NodeStatus st = node.status();
+            if (!st.validationEnabled()) {
+                out.add(new Action.Log(Action.Level.WARN,
+                        "the node is not validating although this host holds the role (restarted?); activating it"));
+                out.add(new Action.Reactivate());
+                return m;
+            }
+            if (now.nanos() - m.activatedAtNanos() < p.activationGraceNanos()) {
+                return m;
+            }
+            if (!st.synced()) {
+                problem = "node not synced (" + st.lagRounds() + " rounds behind)";
+            } else if (!node.signing() && node.evidence().inCurrentSet()) {
+                problem = "node not signing although the validator is in the current set";
+            }
+        } catch (NodeException e) {
+            if (now.nanos() - m.activatedAtNanos() < p.activationGraceNanos()) {
+                return m;
+            }
+            problem = "node unreachable: " + e.getMessage();
+        }
+        if (problem == null) {
+            return m.unhealthy(0);
+        }
+        int n = m.unhealthy() + 1;
+        out.add(new Action.Log(Action.Level.WARN, "holder unhealthy (" + n + " of " + p.unhealthyChecks() + " checks): " + problem));
+        if (n >= p.unhealthyChecks()) {
+            out.add(new Action.StepDown(problem));
+            return m.unhealthy(0);
+        }
+        return m.unhealthy(n);
+    }
+
+    // ---------------------------------------------------------------- standby
+
+    private static AgentMemory standby(Policy p, Snapshot s, Role role, NodeView node, AgentMemory m, Clock now, List<Action> out) {
+        if (due(now, m.nextCheckNanos())) {
+            m = m.checkDue(now.nanos() + p.checkNanos());
+            try {
+                if (node.status().validationEnabled()) {
+                    out.add(new Action.Log(Action.Level.ERROR, "the node was validating while this host does not hold the role;"
+                            + " switching it off"));
+                    out.add(new Action.QuietNode());
+                }
+            } catch (NodeException e) {
+                out.add(new Action.Note("node: " + e.getMessage()));
+            }
+        }
+        Snapshot.Leader l = s.leader();
+        if (l != null) {
+            if (l.holder().equals(p.self())) {
+                if (!role.coolingDown(now.nanos())) {
+                    out.add(new Action.Adopt(l));
+                }
+                return m;
+            }
+            if (!l.holder().equals(m.lastHolder()) || l.epoch() != m.lastEpoch()) {
+                out.add(new Action.Log(Action.Level.INFO, "standby; the role is held by " + l.holder() + " (epoch " + l.epoch() + ")"));
+            }
+            return m.sawLeader(l.holder(), l.epoch());
+        }
+        boolean proven = s.provenRelease();
+        if (!m.leaderAbsent()) {
+            m = m.absentSince(now.nanos(), now.wallMs());
+            out.add(new Action.Log(Action.Level.WARN, "the leader key is absent (last held by " + m.lastHolder() + ", epoch "
+                    + m.lastEpoch() + ")" + (proven ? "; " + s.released().host() + " released epoch " + s.released().epoch()
+                    + " after its node's last signed round " + s.released().lastSignedRound() : "")));
+        }
+        long latest = s.latestEpoch() != 0 ? s.latestEpoch() : m.lastEpoch();
+        Snapshot.Request sw = s.switchover();
+        boolean invited = sw != null && sw.to().equals(p.self()) && latest != 0 && sw.epoch() == latest;
+        if (!invited) {
+            if (role.coolingDown(now.nanos())) {
+                return m;
+            }
+            if (!p.isMain() && now.nanos() - m.absentSinceNanos() < p.standbyDelayNanos()) {
+                return m;
+            }
+        }
+        String previous = m.lastHolder() != null ? m.lastHolder() : s.latestHolder();
+        Readiness r = readiness(p, s, node, invited, proven, previous, latest, now);
+        if (r.why() == null && !invited && !p.isMain() && mainHasPriority(p, s, r.evidence().inCurrentSet(), now)) {
+            return waitLog(m, now, out, "the role is absent; leaving it to the main, which is "
+                    + (r.evidence().inCurrentSet() ? "ready to sign" : "alive (the validator is not in the current set yet)"));
+        }
+        if (r.why() != null) {
+            return waitLog(m, now, out, "not taking the role yet: " + r.why());
+        }
+        long floor = r.evidence().lastVoteRound();
+        if (proven) {
+            floor = Math.max(floor, s.released().lastSignedRound());
+        }
+        String kind = invited ? "switchover" : previous == null ? "bootstrap" : previous.equals(p.self()) ? "retake" : "failover";
+        out.add(new Action.Acquire(kind, proven, s.latestEpoch(), floor + 1, previous, latest, r.evidence()));
+        return m;
+    }
+
+    /** Why this host may not take the role now (null: it may), with the chain's evidence it looked at. */
+    private record Readiness(String why, Evidence evidence) {
+    }
+
+    /**
+     * Keys for the current period are needed only while the validator is in the current set: outside it there is
+     * nothing to sign, and the holder's duty is the election bid that brings it (back) in.
+     */
+    private static Readiness readiness(Policy p, Snapshot s, NodeView node, boolean invited, boolean proven, String previous,
+            long latest, Clock now) {
+        try {
+            NodeStatus st = node.status();
+            if (!st.synced()) {
+                return new Readiness("own node not synced (" + st.lagRounds() + " rounds behind)", null);
+            }
+            Evidence ev = node.evidence();
+            Map<Long, List<String>> mine = node.signingIds(List.of(st.currentPeriod(), st.nextPeriod()));
+            if (ev.inCurrentSet() && mine.getOrDefault(st.currentPeriod(), List.of()).isEmpty()) {
+                return new Readiness("no verified keys for the current period " + st.currentPeriod(), ev);
+            }
+            if (invited) {
+                // the holder is alive and pushes what it signs (and bid) with: take over with nothing older
+                JsonNode holder = previous == null || previous.equals(p.self()) ? null : s.status(previous);
+                for (long period : List.of(st.currentPeriod(), st.nextPeriod())) {
+                    String behind = Switchover.keysBehind(previous, holder, period, mine.getOrDefault(period, List.of()), now.wallMs());
+                    if (behind != null) {
+                        return new Readiness(behind, ev);
+                    }
+                }
+            }
+            if (!proven && ev.signedRecently()) {
+                return new Readiness("the validator key voted at round " + ev.lastVoteRound() + " (chain at " + ev.chainRound()
+                        + "); waiting for " + p.takeoverRounds() + " rounds without a vote"
+                        + (invited ? " (invited by a switchover, but no release record of epoch " + latest + ")" : ""), ev);
+            }
+            return new Readiness(null, ev);
+        } catch (NodeException | IOException | BadInputException e) {
+            return new Readiness("cannot tell (" + e.getMessage() + "); not taking the role in doubt", null);
+        }
+    }
+
+    /**
+     * The main is preferred. While the validator is outside the current set (a new deployment) there is nothing to
+     * sign and only the main holds the wallet to bid, so a backup leaves the role to any main whose agent publishes a
+     * status as a standby not cooling down, however old (its key lives only while the main's agent renews it). Inside
+     * the set it leaves the role only to a main that is ready to sign and live: a status at most 3 s old and not
+     * cooling down; a main that is down, cut off or frozen stops reporting, so this costs a failover nothing beyond
+     * the lease.
+     */
+    static boolean mainHasPriority(Policy p, Snapshot s, boolean validatorInSet, Clock now) {
+        JsonNode st = s.status(p.mainHost());
+        if (st == null) {
+            return false;
+        }
+        boolean fresh = now.wallMs() - st.path("updatedAtMs").asLong() < MAIN_STATUS_FRESH_MS || !validatorInSet;
+        boolean live = fresh && !st.path("cooldown").asBoolean(false) && "standby".equals(st.path("role").asText());
+        boolean ready = st.path("synced").asBoolean(false) && !st.has("nodeError") && st.path("keys").path("current").asBoolean(false);
+        return live && (!validatorInSet || ready);
+    }
+
+    private static AgentMemory waitLog(AgentMemory m, Clock now, List<Action> out, String message) {
+        if (!due(now, m.nextWaitLogNanos())) {
+            return m;
+        }
+        out.add(new Action.Log(Action.Level.INFO, message));
+        return m.waitLogDue(now.nanos() + WAIT_LOG_NANOS);
+    }
+
+    private static boolean due(Clock now, long at) {
+        return now.nanos() - at >= 0;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.understudy.coordination;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.bundle.BundleStore;
+import dev.understudy.bundle.Keys;
+import dev.understudy.cli.BadInputException;
+import dev.understudy.common.Json;
+import dev.understudy.config.Config;
+import dev.understudy.config.CoordinationSettings;
+import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Publishes this agent's status ({@code status/HOST}, on a lease of its own) once a second, or once per node check
+ * interval when that is longer: role, epoch, sync, lag, signing, validation, the key ids it would sign with and
+ * whether they cover the current and next period (and match the holder's), whether the validator is in the current
+ * set, the bundles it quarantined, its watchdog, its last error. It runs on its own thread: it asks the node and the
+ * chain, which may be slow.
+ */
+final class StatusPublisher implements AutoCloseable {
+    private final Config config;
+    private final CoordinationSettings cs;
+    private final Etcd etcd;
+    private final NodeAdapter node;
+    private final NodeObserver observer;
+    private final Keys keys;
+    private final HangWatchdog watchdog;
+    private final String key;
+    private final long checkNanos;
+    private final Consumer<String> error;
+    private long statusLease;
+    private long nextNanos = System.nanoTime();
+
+    /** What the publisher needs from the agent at publication time. */
+    interface AgentState {
+        Role role();
+
+        /** The host that held the role last (its status says which keys it signs with); null when none. */
+        String lastHolder();
+
+        /** The last epoch under which this host held the role (which keys its node's are). */
+        long lastHeldEpoch();
+
+        String lastError();
+    }
+
+    StatusPublisher(Config config, Etcd etcd, NodeAdapter node, NodeObserver observer, Keys keys, HangWatchdog watchdog,
+            long checkNanos, Consumer<String> error) throws BadInputException {
+        this.config = config;
+        this.error = error;
+        this.cs = config.coordination();
+        this.etcd = etcd;
+        this.node = node;
+        this.observer = observer;
+        this.keys = keys;
+        this.watchdog = watchdog;
+        this.key = cs.prefix(config.validator()) + Snapshot.STATUS + config.host();
+        this.checkNanos = checkNanos;
+    }
+
+    /** Publishes when due, from the latest snapshot this agent read. */
+    void maybePublish(Snapshot latest, AgentState agent) {
+        long now = System.nanoTime();
+        if (now - nextNanos < 0) {
+            return;
+        }
+        nextNanos = now + Math.max(Duration.ofSeconds(1).toNanos(), checkNanos);
+        ObjectNode s = Json.object();
+        s.put("host", config.host()).put("adapter", node.kind());
+        Role before = agent.role();
+        try {
+            fill(s, latest, agent, before);
+        } catch (NodeException | IOException | BadInputException e) {
+            s.put("nodeError", e.getMessage());
+        }
+        // the role and the time as of now, after the node's answers (with the command adapter, program runs that took
+        // seconds on a loaded host): a status is as fresh as its publication
+        long done = System.nanoTime();
+        Role role = agent.role();
+        s.put("role", role.holding() ? "holder" : "standby").put("epoch", role.epoch())
+                .put("cooldown", role.coolingDown(done))
+                .put("updatedAtMs", System.currentTimeMillis()).put("buildMs", (done - now) / 1_000_000)
+                .put("watchdog", watchdog.armed() ? "armed" : cs.watchdog().driver())
+                .put("lastError", agent.lastError());
+        try {
+            Duration rt = cs.requestTimeout();
+            if (statusLease == 0 || etcd.keepAlive(statusLease, rt) <= 0) {
+                statusLease = etcd.grant(Math.max(5, cs.leaseTtl().toSeconds() * 2), rt);
+            }
+            etcd.put(key, Json.MAPPER.writeValueAsString(s), statusLease, rt);
+        } catch (EtcdException | JsonProcessingException e) {
+            error.accept("publishing status: " + e.getMessage());
+        }
+    }
+
+    private void fill(ObjectNode s, Snapshot latest, AgentState agent, Role role) throws NodeException, IOException, BadInputException {
+        // what the loop's checks just asked is not asked again (with the command adapter, each is a program run)
+        long window = checkNanos + cs.pollInterval().toNanos();
+        NodeStatus st = observer.recentStatus(role.generation(), window);
+        if (st == null) {
+            st = node.status();
+        }
+        Boolean signing = observer.recentSigning(role.generation(), window);
+        if (signing == null) {
+            signing = node.signing();
+        }
+        s.put("synced", st.synced()).put("lagRounds", st.lagRounds()).put("round", st.round())
+                .put("validation", st.validationEnabled()).put("signing", signing)
+                .put("currentPeriod", st.currentPeriod()).put("nextPeriod", st.nextPeriod());
+        ObjectNode k = s.putObject("keys");
+        String holder = role.holding() || config.host().equals(agent.lastHolder()) ? null : agent.lastHolder();
+        ObjectNode ids = k.putObject("ids");
+        Map<Long, List<String>> all = keys.signingIds(List.of(st.currentPeriod(), st.nextPeriod()), agent.lastHeldEpoch());
+        long nowMs = System.currentTimeMillis();
+        for (String which : List.of("current", "next")) {
+            long period = which.equals("current") ? st.currentPeriod() : st.nextPeriod();
+            List<String> mine = all.getOrDefault(period, List.of());
+            ids.set(Long.toString(period), Json.MAPPER.valueToTree(mine));
+            String behind = Switchover.keysBehind(holder, latest.status(holder), period, mine, nowMs);
+            k.put(which, !mine.isEmpty() && behind == null);
+            if (behind != null) {
+                k.put(which + "Behind", behind);
+            }
+        }
+        s.put("inCurrentSet", node.evidence(cs.takeoverRounds()).inCurrentSet());
+        List<ObjectNode> q = new BundleStore(config.stateDir(), config.sync().keepBundles()).quarantined();
+        ObjectNode b = s.putObject("bundles");
+        b.put("quarantined", q.size());
+        if (!q.isEmpty()) {
+            b.set("lastRejection", q.get(q.size() - 1));
+        }
+    }
+
+    /** The status key expires with its lease: revoking it says at once that this agent stopped. */
+    @Override
+    public void close() {
+        try {
+            if (statusLease != 0) {
+                etcd.revoke(statusLease, cs.requestTimeout());
+            }
+        } catch (EtcdException e) {
+            // the status key expires with its lease
+        }
+    }
+
+}

@@ -1,0 +1,332 @@
+package dev.understudy.coordination;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.Json;
+import dev.understudy.node.Evidence;
+import dev.understudy.node.NodeException;
+import dev.understudy.node.NodeStatus;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The agent's rules, decided from fixed inputs: no etcd, no node, no clock but the one given. */
+class DecideTest {
+    static final long S = 1_000_000_000L;
+    static final long T0 = 1_000 * S;
+    static final Decide.Policy BACKUP = new Decide.Policy("backup", false, "main", 3, 3, 5 * S, 0, 0, 2 * S);
+    static final Decide.Policy MAIN = new Decide.Policy("main", true, "main", 3, 3, 5 * S, 0, 0, 2 * S);
+
+    /** A node's fixed answers; a null answer is a node that does not answer. */
+    static final class Node implements NodeView {
+        NodeStatus status = new NodeStatus(true, 0, 100, 5, 6, false, "", 99);
+        Boolean signing = false;
+        Evidence evidence = silentSince(90, 100);
+        Map<Long, List<String>> ids = new HashMap<>(Map.of(5L, List.of("K5"), 6L, List.of("K6")));
+        int asked;
+
+        @Override
+        public NodeStatus status() throws NodeException {
+            asked++;
+            if (status == null) {
+                throw NodeException.unavailable("console refused", null);
+            }
+            return status;
+        }
+
+        @Override
+        public boolean signing() throws NodeException {
+            asked++;
+            if (signing == null) {
+                throw NodeException.unavailable("console refused", null);
+            }
+            return signing;
+        }
+
+        @Override
+        public Evidence evidence() throws NodeException {
+            asked++;
+            if (evidence == null) {
+                throw NodeException.unavailable("chain unreachable", null);
+            }
+            return evidence;
+        }
+
+        @Override
+        public Map<Long, List<String>> signingIds(List<Long> periods) {
+            asked++;
+            return ids;
+        }
+
+        Node validating() {
+            status = new NodeStatus(true, 0, 100, 5, 6, true, "", 99);
+            signing = true;
+            evidence = votedAt(100, 100);
+            return this;
+        }
+    }
+
+    /** The chain's view: last vote at {@code lastVote}, chain at {@code chain}, window 3, in the current set. */
+    static Evidence silentSince(long lastVote, long chain) {
+        return new Evidence(lastVote >= chain - 3, lastVote, lastVote, chain, 3, true, true, 1, 0, 0, 1000);
+    }
+
+    static Evidence votedAt(long lastVote, long chain) {
+        return silentSince(lastVote, chain);
+    }
+
+    static ObjectNode status(String role, long updatedAtMs) {
+        ObjectNode s = Json.object().put("role", role).put("updatedAtMs", updatedAtMs).put("synced", true).put("cooldown", false);
+        s.putObject("keys").put("current", true).put("next", true);
+        return s;
+    }
+
+    static Snapshot snap(Snapshot.Leader leader, long latestEpoch, Snapshot.Released released, Snapshot.Request switchover,
+            Snapshot.Request demote, Map<String, JsonNode> statuses) {
+        return new Snapshot(500, leader, latestEpoch, "main", released, switchover, demote, statuses, -1, List.of());
+    }
+
+    static Snapshot held(String holder, long epoch) {
+        return snap(new Snapshot.Leader(holder, epoch, 77), epoch, null, null, null, Map.of());
+    }
+
+    static Decide.Clock at(long nanos) {
+        return new Decide.Clock(nanos, nanos / 1_000_000);
+    }
+
+    static Role holding(long epoch) {
+        return new Role(true, epoch, 77, 1, Long.MIN_VALUE);
+    }
+
+    static AgentMemory seen(String holder, long epoch) {
+        return AgentMemory.start(T0 - 60 * S).sawLeader(holder, epoch).activated(T0 - 60 * S);
+    }
+
+    static <A extends Action> A only(Class<A> type, Decide.Decision d) {
+        List<Action> found = d.actions().stream().filter(type::isInstance).toList();
+        assertEquals(1, found.size(), "one " + type.getSimpleName() + " in " + d.actions());
+        return type.cast(found.get(0));
+    }
+
+    static boolean none(Class<? extends Action> type, Decide.Decision d) {
+        return d.actions().stream().noneMatch(type::isInstance);
+    }
+
+    // ---------------------------------------------------------------- holder
+
+    @Test
+    void aHolderWhoseLeaderKeyIsGoneOrRenamedFences() {
+        Node n = new Node().validating();
+        Decide.Decision gone = Decide.decide(MAIN, snap(null, 40, null, null, null, Map.of()), holding(40), n, seen("main", 40), at(T0));
+        assertTrue(only(Action.Fence.class, gone).reason().contains("gone"));
+        Decide.Decision other = Decide.decide(MAIN, held("backup", 41), holding(40), n, seen("main", 40), at(T0));
+        assertTrue(only(Action.Fence.class, other).reason().contains("epoch 41"));
+        assertEquals(0, n.asked, "fencing asks the node nothing");
+    }
+
+    @Test
+    void aHolderStepsDownOnADemoteOfItsOwnEpochOnly() {
+        Node n = new Node().validating();
+        Snapshot mine = snap(new Snapshot.Leader("main", 40, 77), 40, null, null, new Snapshot.Request("", 40, "silent"), Map.of());
+        assertTrue(only(Action.StepDown.class, Decide.decide(MAIN, mine, holding(40), n, seen("main", 40), at(T0))).reason()
+                .contains("silent"));
+        Snapshot stale = snap(new Snapshot.Leader("main", 40, 77), 40, null, null, new Snapshot.Request("", 39, "old"), Map.of());
+        assertTrue(none(Action.StepDown.class, Decide.decide(MAIN, stale, holding(40), n, seen("main", 40), at(T0))));
+    }
+
+    @Test
+    void aSwitchoverToAReadyTargetHandsOverAndToAnUnreadyOneIsRefusedWithTheReason() {
+        Node n = new Node().validating();
+        Snapshot ready = snap(new Snapshot.Leader("main", 40, 77), 40, null, new Snapshot.Request("backup", 40, ""), null,
+                Map.of("backup", status("standby", T0 / 1_000_000)));
+        assertEquals("backup", only(Action.HandOver.class, Decide.decide(MAIN, ready, holding(40), n, seen("main", 40), at(T0))).to());
+        Snapshot silent = snap(new Snapshot.Leader("main", 40, 77), 40, null, new Snapshot.Request("backup", 40, ""), null, Map.of());
+        Decide.Decision d = Decide.decide(MAIN, silent, holding(40), n, seen("main", 40), at(T0));
+        assertTrue(only(Action.RefuseSwitchover.class, d).why().contains("publishes no status"));
+        assertTrue(none(Action.HandOver.class, d));
+    }
+
+    @Test
+    void aHolderWhoseNodeRestartedSwitchesItOnAgain() {
+        Node n = new Node();
+        Decide.Decision d = Decide.decide(MAIN, held("main", 40), holding(40), n, seen("main", 40), at(T0));
+        only(Action.Reactivate.class, d);
+    }
+
+    @Test
+    void anUnhealthyHolderStepsDownAfterTheConfiguredChecksAndNotDuringItsGrace() {
+        Node n = new Node().validating();
+        n.status = new NodeStatus(false, 9, 100, 5, 6, true, "", 99);
+        AgentMemory m = seen("main", 40);
+        for (int i = 1; i <= 2; i++) {
+            Decide.Decision d = Decide.decide(MAIN, held("main", 40), holding(40), n, m, at(T0 + i * S));
+            assertTrue(none(Action.StepDown.class, d), "check " + i);
+            m = d.memory();
+            assertEquals(i, m.unhealthy());
+        }
+        assertTrue(only(Action.StepDown.class, Decide.decide(MAIN, held("main", 40), holding(40), n, m, at(T0 + 3 * S))).reason()
+                .contains("not synced"));
+        AgentMemory fresh = seen("main", 40).activated(T0);
+        for (int i = 1; i <= 4; i++) {
+            Decide.Decision d = Decide.decide(MAIN, held("main", 40), holding(40), n, fresh, at(T0 + i * S));
+            assertTrue(none(Action.StepDown.class, d), "within the 5 s grace, check " + i);
+            fresh = d.memory();
+        }
+    }
+
+    @Test
+    void aHolderPushesEveryPushInterval() {
+        Node n = new Node().validating();
+        Decide.Decision first = Decide.decide(MAIN, held("main", 40), holding(40), n, seen("main", 40), at(T0));
+        only(Action.Push.class, first);
+        assertTrue(none(Action.Push.class, Decide.decide(MAIN, held("main", 40), holding(40), n, first.memory(), at(T0 + S))));
+        only(Action.Push.class, Decide.decide(MAIN, held("main", 40), holding(40), n, first.memory(), at(T0 + 2 * S)));
+    }
+
+    // ---------------------------------------------------------------- standby
+
+    @Test
+    void aStandbyFollowsTheHolderAndSwitchesOffANodeThatValidatesWithoutTheRole() {
+        Node n = new Node();
+        n.status = new NodeStatus(true, 0, 100, 5, 6, true, "", 99);
+        Decide.Decision d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, AgentMemory.start(T0), at(T0));
+        only(Action.QuietNode.class, d);
+        assertEquals("main", d.memory().lastHolder());
+        assertEquals(40, d.memory().lastEpoch());
+        assertTrue(none(Action.Acquire.class, d));
+    }
+
+    @Test
+    void aRestartedAgentAdoptsItsOwnLeaderKeyUnlessItGaveTheRoleUp() {
+        Node n = new Node();
+        only(Action.Adopt.class, Decide.decide(MAIN, held("main", 40), Role.standby(), n, AgentMemory.start(T0), at(T0)));
+        Role cooling = new Role(false, 0, 0, 3, T0 + 5 * S);
+        assertTrue(none(Action.Adopt.class, Decide.decide(MAIN, held("main", 40), cooling, n, AgentMemory.start(T0), at(T0))));
+    }
+
+    @Test
+    void aStandbyTakesAnAbsentRoleOnlyAfterTheChainShowsNoVoteForTakeoverRounds() {
+        Node n = new Node();
+        n.evidence = votedAt(99, 100);
+        Snapshot absent = snap(null, 40, null, null, null, Map.of());
+        Decide.Decision waiting = Decide.decide(BACKUP, absent, Role.standby(), n, seen("main", 40), at(T0));
+        assertTrue(none(Action.Acquire.class, waiting));
+        assertTrue(waiting.actions().toString().contains("voted at round 99"), waiting.actions().toString());
+        n.evidence = silentSince(96, 100);
+        Action.Acquire a = only(Action.Acquire.class, Decide.decide(BACKUP, absent, Role.standby(), n, waiting.memory(), at(T0 + S)));
+        assertEquals("failover", a.kind());
+        assertFalse(a.release());
+        assertEquals(97, a.notBeforeRound(), "never at or before the chain's last vote");
+        assertEquals(40, a.expectEpochRev(), "the acquisition fails if a leader key was made since this snapshot");
+    }
+
+    @Test
+    void aSwitchoverInvitationWithoutAReleaseRecordDoesNotSkipTheEvidenceWait() {
+        // the holder's agent hangs (or anyone with write access wrote the request and deleted the key): its node may sign on
+        Node n = new Node();
+        n.evidence = votedAt(100, 100);
+        Snapshot invited = snap(null, 40, null, new Snapshot.Request("backup", 40, ""), null, Map.of());
+        Decide.Decision d = Decide.decide(BACKUP, invited, Role.standby(), n, seen("main", 40), at(T0));
+        assertTrue(none(Action.Acquire.class, d));
+        assertTrue(d.actions().toString().contains("no release record of epoch 40"), d.actions().toString());
+        Snapshot staleRecord = snap(null, 40, new Snapshot.Released(38, "main", 90, 0, true), new Snapshot.Request("backup", 40, ""),
+                null, Map.of());
+        assertTrue(none(Action.Acquire.class, Decide.decide(BACKUP, staleRecord, Role.standby(), n, seen("main", 40), at(T0))),
+                "a record of an older epoch proves nothing about epoch 40");
+    }
+
+    @Test
+    void aProvenReleaseSkipsTheEvidenceWaitAndTheNewHolderSignsAfterTheReleasedRound() {
+        Node n = new Node();
+        n.evidence = votedAt(100, 101);
+        Snapshot released = snap(null, 40, new Snapshot.Released(40, "main", 101, 0, true), new Snapshot.Request("backup", 40, ""), null,
+                Map.of());
+        Action.Acquire a = only(Action.Acquire.class, Decide.decide(BACKUP, released, Role.standby(), n, seen("main", 40), at(T0)));
+        assertEquals("switchover", a.kind());
+        assertTrue(a.release());
+        assertEquals(102, a.notBeforeRound(), "the released last round (101) is never signed again");
+        Snapshot later = snap(null, 41, new Snapshot.Released(40, "main", 101, 0, true), null, null, Map.of());
+        assertTrue(none(Action.Acquire.class, Decide.decide(BACKUP, later, Role.standby(), n, seen("main", 40), at(T0))),
+                "a leader key of epoch 41 was made after the release: its holder may sign");
+    }
+
+    @Test
+    void aReleaseRecordWhoseSignatureDoesNotVerifyIsNoProof() {
+        Node n = new Node();
+        n.evidence = votedAt(100, 101);
+        Snapshot forged = snap(null, 40, new Snapshot.Released(40, "main", 101, 0, false), null, null, Map.of());
+        assertFalse(forged.provenRelease());
+        assertTrue(none(Action.Acquire.class, Decide.decide(BACKUP, forged, Role.standby(), n, seen("main", 40), at(T0))),
+                "the chain shows votes and the record proves nothing: wait");
+    }
+
+    @Test
+    void aForgedInvitationForAnotherEpochIsNoInvitation() {
+        Node n = new Node();
+        Role cooling = new Role(false, 0, 0, 3, T0 + 5 * S);
+        Snapshot forged = snap(null, 40, null, new Snapshot.Request("main", 39, ""), null, Map.of());
+        assertTrue(none(Action.Acquire.class, Decide.decide(MAIN, forged, cooling, n, seen("main", 40), at(T0))),
+                "not invited: the cooldown holds");
+    }
+
+    @Test
+    void aBackupLeavesAnAbsentRoleToAReadyLiveMain() {
+        Node n = new Node();
+        Snapshot mainReady = snap(null, 40, null, null, null, Map.of("main", status("standby", T0 / 1_000_000 - 500)));
+        Decide.Decision d = Decide.decide(BACKUP, mainReady, Role.standby(), n, seen("main", 40), at(T0));
+        assertTrue(none(Action.Acquire.class, d));
+        assertTrue(d.actions().toString().contains("leaving it to the main"), d.actions().toString());
+        Snapshot mainStale = snap(null, 40, null, null, null, Map.of("main", status("standby", T0 / 1_000_000 - 4000)));
+        only(Action.Acquire.class, Decide.decide(BACKUP, mainStale, Role.standby(), n, seen("main", 40), at(T0)));
+    }
+
+    @Test
+    void aStandbyWithoutKeysOrSyncOrAnAnsweringNodeWaits() {
+        Snapshot absent = snap(null, 40, null, null, null, Map.of());
+        Node noKeys = new Node();
+        noKeys.ids.put(5L, List.of());
+        assertTrue(Decide.decide(BACKUP, absent, Role.standby(), noKeys, seen("main", 40), at(T0)).actions().toString()
+                .contains("no verified keys for the current period 5"));
+        Node lagging = new Node();
+        lagging.status = new NodeStatus(false, 7, 100, 5, 6, false, "", -1);
+        assertTrue(none(Action.Acquire.class, Decide.decide(BACKUP, absent, Role.standby(), lagging, seen("main", 40), at(T0))));
+        Node chainDown = new Node();
+        chainDown.evidence = null;
+        Decide.Decision d = Decide.decide(BACKUP, absent, Role.standby(), chainDown, seen("main", 40), at(T0));
+        assertTrue(none(Action.Acquire.class, d));
+        assertTrue(d.actions().toString().contains("not taking the role in doubt"), d.actions().toString());
+    }
+
+    @Test
+    void aBackupWaitsItsStandbyDelayAndAHostCoolingDownWaitsItsCooldown() {
+        Decide.Policy delayed = new Decide.Policy("backup", false, "main", 3, 3, 5 * S, 2 * S, 0, 2 * S);
+        Snapshot absent = snap(null, 40, null, null, null, Map.of());
+        Node n = new Node();
+        Decide.Decision first = Decide.decide(delayed, absent, Role.standby(), n, seen("main", 40), at(T0));
+        assertTrue(none(Action.Acquire.class, first));
+        only(Action.Acquire.class, Decide.decide(delayed, absent, Role.standby(), n, first.memory(), at(T0 + 2 * S)));
+        Role cooling = new Role(false, 0, 0, 3, T0 + 5 * S);
+        assertTrue(none(Action.Acquire.class, Decide.decide(MAIN, absent, cooling, n, seen("main", 40), at(T0 + S))));
+        only(Action.Acquire.class, Decide.decide(MAIN, absent, cooling, n, seen("main", 40), at(T0 + 5 * S)));
+    }
+
+    @Test
+    void aWaitingStandbySaysWhyEveryFiveSeconds() {
+        Node n = new Node();
+        n.evidence = votedAt(100, 100);
+        Snapshot absent = snap(null, 40, null, null, null, Map.of());
+        AgentMemory m = seen("main", 40);
+        int logged = 0;
+        for (int i = 0; i < 10; i++) {
+            Decide.Decision d = Decide.decide(BACKUP, absent, Role.standby(), n, m, at(T0 + i * S));
+            logged += (int) d.actions().stream().filter(a -> a instanceof Action.Log l && l.message().startsWith("not taking")).count();
+            m = d.memory();
+        }
+        assertEquals(2, logged);
+    }
+}
