@@ -142,10 +142,24 @@ agent_log_ms() {
   date -d "$(echo "$line" | awk '{print $1}')" +%s%3N
 }
 
+# unplug_watchdog HOST / plug_watchdog HOST: the lab's watchdog emulator leaves HOST alone, as if its agent ran with
+# watchdog.driver none (the default), and takes it back.
+unplug_watchdog() { touch "${LAB_STATE:-/var/lib/understudy-lab}/hosts/$1/watchdog-unplugged"; }
+plug_watchdog() { rm -f "${LAB_STATE:-/var/lib/understudy-lab}/hosts/$1/watchdog-unplugged"; }
+
+# etcdctl_as HOST ARGS...: etcdctl on HOST as HOST's own etcd user (its client certificate and password, as the
+# helper there logs in), against every member. Prints etcdctl's output and error; its exit code is etcdctl's.
+etcdctl_as() {
+  local h=$1
+  shift
+  on "$h" "ETCDCTL_USER=\"understudy-lab-$h:\$(cat /etc/understudy/etcd/password)\" etcdctl --endpoints=https://10.77.0.11:2379,https://10.77.0.12:2379,https://10.77.0.13:2379 --cacert /etc/understudy/etcd/ca.crt --cert /etc/understudy/etcd/client.crt --key /etc/understudy/etcd/client.key --dial-timeout=2s --command-timeout=5s $* 2>&1"
+}
+
 # hosts_up: no fault left, every host running and no agent frozen.
 hosts_up() {
   "$LAB" heal >/dev/null 2>&1 || true
   local h
+  for h in main backup; do plug_watchdog "$h"; done
   for h in main backup monitor; do
     "$LAB" status | grep -q "^$h .*running" || "$LAB" start "$h" >/dev/null
     "$LAB" thaw "$h" understudy-agent >/dev/null 2>&1 || true
@@ -162,7 +176,7 @@ baseline() {
     # a host that has just booted can keep etcd busy for a moment: ask again before giving up
     local try
     for try in 1 2 3; do
-      on monitor understudy failback >/dev/null && break
+      on main understudy failback >/dev/null && break
       [ "$try" -lt 3 ] || fail "failback to main did not complete"
       sleep 3
     done
