@@ -5,11 +5,12 @@ MVN := mvn -B -ntp -q
 export ANSIBLE_CONFIG := $(CURDIR)/ansible/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
 
-.PHONY: help deps build unit lint whitepaper molecule test demo lab-up lab-down converge status clean chaos bench
+.PHONY: help deps build unit lint model whitepaper molecule test demo lab-up lab-down converge status clean chaos bench
 
 help:
 	@echo "make demo      install, build, bring up the lab, provision it, show main signing and backup synced"
-	@echo "make test      unit tests, linters, Molecule scenarios on the lab (what CI runs)"
+	@echo "make test      unit tests, linters, the protocol model, Molecule scenarios on the lab (what CI runs)"
+	@echo "make model     model-check the coordination protocol (docs/model; --deep: docs/model/check --deep)"
 	@echo "make chaos SEED=N MINUTES=M   a seeded random fault run on its own lab"
 	@echo "make bench [RUNS=5]           failover benchmarks at 1 s and 6 s rounds (fresh labs)"
 	@echo "make whitepaper               WHITEPAPER.md to docs/_build/WHITEPAPER.pdf (pandoc, diagrams rendered)"
@@ -28,11 +29,15 @@ unit: deps
 lint: deps
 	yamllint -s .
 	ansible-lint --offline
-	shellcheck -x docs/whitepaper/build lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
+	shellcheck -x docs/whitepaper/build docs/model/check lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/example ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/lab molecule/flavors/converge.yml --syntax-check >/dev/null
 	python3 docs/config-reference --check
+
+# The coordination protocol's Promela model, checked exhaustively with spin (states and time printed).
+model: deps
+	docs/model/check
 
 # The white paper as a PDF, checked (every diagram an image, every section present): docs/_build/WHITEPAPER.pdf
 whitepaper: deps
@@ -62,7 +67,7 @@ bench: build
 	lab/bench --runs $(RUNS) --label "6 s rounds" | tee /var/lib/understudy-lab/results/bench-6s.md
 	lab/lab down
 
-test: unit lint whitepaper molecule
+test: unit lint model whitepaper molecule
 	@echo "make test: all passed"
 
 lab-up: build
