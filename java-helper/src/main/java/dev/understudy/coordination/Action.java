@@ -54,6 +54,14 @@ public sealed interface Action {
 
     /** Something worth a log line (at most one per kind per tick; rate-limited ones are decided as such). */
     record Log(Level level, String message) implements Action {
+        void to(org.apache.logging.log4j.Logger log, String tag) {
+            switch (level) {
+                case INFO -> log.info("{}{}", tag, message);
+                case WARN -> log.warn("{}{}", tag, message);
+                case ERROR -> log.error("{}{}", tag, message);
+                default -> throw new IllegalStateException("level " + level);
+            }
+        }
     }
 
     /** A problem worth showing in this host's status ({@code lastError}), not worth a log line each tick. */

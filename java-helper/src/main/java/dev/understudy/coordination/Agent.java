@@ -22,6 +22,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -63,6 +65,12 @@ public final class Agent implements AutoCloseable {
     });
     private Future<?> statusRun;
     private volatile boolean stopping;
+    /**
+     * Held while a tick acts (taking the role, activating, stepping down) and by {@link #close()}: a stop never
+     * interleaves with an activation in progress, which would switch the node on again after the stop switched it off.
+     * The lease keeper's fence never takes it: a fence must not wait.
+     */
+    private final ReentrantLock acting = new ReentrantLock();
     /** Loop state; read by the status thread. */
     private volatile AgentMemory memory = AgentMemory.start(System.nanoTime());
     private volatile Snapshot latest = Snapshot.empty();
@@ -174,8 +182,15 @@ public final class Agent implements AutoCloseable {
             Role role = keeper.role();
             Decide.Decision d = Decide.decide(policy, latest, role, observer.tick(role.generation()), memory, Decide.Clock.now());
             memory = d.memory();
-            for (Action a : d.actions()) {
-                act(a);
+            acting.lock();
+            try {
+                for (Action a : d.actions()) {
+                    if (!stopping) {
+                        act(a);
+                    }
+                }
+            } finally {
+                acting.unlock();
             }
             alerts.heartbeat(latest, keeper.holding());
         }
@@ -188,13 +203,15 @@ public final class Agent implements AutoCloseable {
         }
         if (statusRun == null || statusRun.isDone()) {
             Snapshot s = latest;
-            statusRun = statusThread.submit(() -> publisher.maybePublish(s, publisherView));
+            String lastHolder = memory.lastHolder();
+            long heldBefore = lastHeldEpoch;
+            statusRun = statusThread.submit(() -> publisher.maybePublish(s, keeper::role, lastHolder, heldBefore, this::lastError));
         }
     }
 
     private void act(Action a) {
         if (a instanceof Action.Log l) {
-            log(l);
+            l.to(LOG, tag);
         } else if (a instanceof Action.Note n) {
             error(n.problem());
         } else if (a instanceof Action.Fence f) {
@@ -222,36 +239,6 @@ public final class Agent implements AutoCloseable {
             pusher.pushSoon();
         }
     }
-
-    private void log(Action.Log l) {
-        switch (l.level()) {
-            case INFO -> LOG.info("{}{}", tag, l.message());
-            case WARN -> LOG.warn("{}{}", tag, l.message());
-            case ERROR -> LOG.error("{}{}", tag, l.message());
-        }
-    }
-
-    private final StatusPublisher.AgentState publisherView = new StatusPublisher.AgentState() {
-        @Override
-        public Role role() {
-            return keeper.role();
-        }
-
-        @Override
-        public String lastHolder() {
-            return memory.lastHolder();
-        }
-
-        @Override
-        public long lastHeldEpoch() {
-            return lastHeldEpoch;
-        }
-
-        @Override
-        public String lastError() {
-            return Agent.this.lastError();
-        }
-    };
 
     // ---------------------------------------------------------------- taking the role
 
@@ -481,10 +468,24 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        LeaseKeeper.Held h = keeper.drop(nodeSwitch.releaseBudget());
-        if (h != null) {
-            LOG.warn("{}stopping (epoch {}): deactivating the node; the role stays until the lease expires", tag, h.epoch());
-            giveUp(h, "the agent is stopping (the role stays until the lease expires, for a restart to resume it)", false);
+        boolean waited = false;
+        try {
+            // an activation in progress finishes first (bounded: past the budget, the stop goes ahead, and an activation
+            // that then finds its role gone deactivates the node again)
+            waited = acting.tryLock(nodeSwitch.releaseBudget().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            LeaseKeeper.Held h = keeper.drop(nodeSwitch.releaseBudget());
+            if (h != null) {
+                LOG.warn("{}stopping (epoch {}): deactivating the node; the role stays until the lease expires", tag, h.epoch());
+                giveUp(h, "the agent is stopping (the role stays until the lease expires, for a restart to resume it)", false);
+            }
+        } finally {
+            if (waited) {
+                acting.unlock();
+            }
         }
         keeper.close();
         pusher.close();

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Publishes this agent's status ({@code status/HOST}, on a lease of its own) once a second, or once per node check
@@ -38,19 +39,6 @@ final class StatusPublisher implements AutoCloseable {
     private long statusLease;
     private long nextNanos = System.nanoTime();
 
-    /** What the publisher needs from the agent at publication time. */
-    interface AgentState {
-        Role role();
-
-        /** The host that held the role last (its status says which keys it signs with); null when none. */
-        String lastHolder();
-
-        /** The last epoch under which this host held the role (which keys its node's are). */
-        long lastHeldEpoch();
-
-        String lastError();
-    }
-
     StatusPublisher(Config config, Etcd etcd, NodeAdapter node, NodeObserver observer, Keys keys, HangWatchdog watchdog,
             long checkNanos, Consumer<String> error) throws BadInputException {
         this.config = config;
@@ -65,8 +53,12 @@ final class StatusPublisher implements AutoCloseable {
         this.checkNanos = checkNanos;
     }
 
-    /** Publishes when due, from the latest snapshot this agent read. */
-    void maybePublish(Snapshot latest, AgentState agent) {
+    /**
+     * Publishes when due, from the latest snapshot this agent read. {@code lastHolder} is the host that held the role
+     * last (its status says which keys it signs with; null: none), {@code lastHeldEpoch} the last epoch under which
+     * this host held it (which keys its node's are); the role and the last error are read at publication time.
+     */
+    void maybePublish(Snapshot latest, Supplier<Role> roleNow, String lastHolder, long lastHeldEpoch, Supplier<String> lastError) {
         long now = System.nanoTime();
         if (now - nextNanos < 0) {
             return;
@@ -74,21 +66,21 @@ final class StatusPublisher implements AutoCloseable {
         nextNanos = now + Math.max(Duration.ofSeconds(1).toNanos(), checkNanos);
         ObjectNode s = Json.object();
         s.put("host", config.host()).put("adapter", node.kind());
-        Role before = agent.role();
+        Role before = roleNow.get();
         try {
-            fill(s, latest, agent, before);
+            fill(s, latest, before, lastHolder, lastHeldEpoch);
         } catch (NodeException | IOException | BadInputException e) {
             s.put("nodeError", e.getMessage());
         }
         // the role and the time as of now, after the node's answers (with the command adapter, program runs that took
         // seconds on a loaded host): a status is as fresh as its publication
         long done = System.nanoTime();
-        Role role = agent.role();
+        Role role = roleNow.get();
         s.put("role", role.holding() ? "holder" : "standby").put("epoch", role.epoch())
                 .put("cooldown", role.coolingDown(done))
                 .put("updatedAtMs", System.currentTimeMillis()).put("buildMs", (done - now) / 1_000_000)
                 .put("watchdog", watchdog.armed() ? "armed" : cs.watchdog().driver())
-                .put("lastError", agent.lastError());
+                .put("lastError", lastError.get());
         try {
             Duration rt = cs.requestTimeout();
             if (statusLease == 0 || etcd.keepAlive(statusLease, rt) <= 0) {
@@ -100,7 +92,8 @@ final class StatusPublisher implements AutoCloseable {
         }
     }
 
-    private void fill(ObjectNode s, Snapshot latest, AgentState agent, Role role) throws NodeException, IOException, BadInputException {
+    private void fill(ObjectNode s, Snapshot latest, Role role, String lastHolder, long lastHeldEpoch)
+            throws NodeException, IOException, BadInputException {
         // what the loop's checks just asked is not asked again (with the command adapter, each is a program run)
         long window = checkNanos + cs.pollInterval().toNanos();
         NodeStatus st = observer.recentStatus(role.generation(), window);
@@ -115,9 +108,9 @@ final class StatusPublisher implements AutoCloseable {
                 .put("validation", st.validationEnabled()).put("signing", signing)
                 .put("currentPeriod", st.currentPeriod()).put("nextPeriod", st.nextPeriod());
         ObjectNode k = s.putObject("keys");
-        String holder = role.holding() || config.host().equals(agent.lastHolder()) ? null : agent.lastHolder();
+        String holder = role.holding() || config.host().equals(lastHolder) ? null : lastHolder;
         ObjectNode ids = k.putObject("ids");
-        Map<Long, List<String>> all = keys.signingIds(List.of(st.currentPeriod(), st.nextPeriod()), agent.lastHeldEpoch());
+        Map<Long, List<String>> all = keys.signingIds(List.of(st.currentPeriod(), st.nextPeriod()), lastHeldEpoch);
         long nowMs = System.currentTimeMillis();
         for (String which : List.of("current", "next")) {
             long period = which.equals("current") ? st.currentPeriod() : st.nextPeriod();

@@ -329,4 +329,52 @@ class DecideTest {
         }
         assertEquals(2, logged);
     }
+
+    @Test
+    void theKindOfATakeoverNamesWhereTheRoleCameFrom() {
+        Node n = new Node();
+        Snapshot none = new Snapshot(500, null, 0, null, null, null, null, Map.of(), -1, List.of());
+        assertEquals("bootstrap", only(Action.Acquire.class, Decide.decide(MAIN, none, Role.standby(), n, AgentMemory.start(T0),
+                at(T0))).kind());
+        Snapshot lapsedOwn = new Snapshot(500, null, 40, "main", null, null, null, Map.of(), -1, List.of());
+        assertEquals("retake", only(Action.Acquire.class, Decide.decide(MAIN, lapsedOwn, Role.standby(), n, AgentMemory.start(T0),
+                at(T0))).kind(), "a restarted main taking back the role it held: no failover to report");
+        assertEquals("failover", only(Action.Acquire.class, Decide.decide(BACKUP, snap(null, 40, null, null, null, Map.of()),
+                Role.standby(), n, seen("main", 40), at(T0))).kind());
+    }
+
+    @Test
+    void aSwitchoverTargetWhoseKeysAreOlderThanTheHoldersIsRefusedAndAnInvitedOneWaitsForThem() {
+        Node holder = new Node().validating();
+        ObjectNode behind = status("standby", T0 / 1_000_000);
+        ((ObjectNode) behind.get("keys")).put("currentBehind", "the keys for period 5 are not those main signs with");
+        Snapshot asked = snap(new Snapshot.Leader("main", 40, 77), 40, null, new Snapshot.Request("backup", 40, ""), null,
+                Map.of("backup", behind));
+        assertTrue(only(Action.RefuseSwitchover.class, Decide.decide(MAIN, asked, holding(40), holder, seen("main", 40), at(T0)))
+                .why().contains("not those main signs with"));
+        // invited, released: the standby's own ids must include those the holder's status lists
+        Node standby = new Node();
+        ObjectNode mainStatus = status("standby", T0 / 1_000_000);
+        ((ObjectNode) mainStatus.get("keys")).putObject("ids").putArray("5").add("K5-NEW");
+        Snapshot invited = snap(null, 40, new Snapshot.Released(40, "main", 100, 0, true), new Snapshot.Request("backup", 40, ""), null,
+                Map.of("main", mainStatus));
+        Decide.Decision d = Decide.decide(BACKUP, invited, Role.standby(), standby, seen("main", 40), at(T0));
+        assertTrue(none(Action.Acquire.class, d));
+        assertTrue(d.actions().toString().contains("waiting for its newer bundle"), d.actions().toString());
+        standby.ids.put(5L, List.of("K5-NEW"));
+        only(Action.Acquire.class, Decide.decide(BACKUP, invited, Role.standby(), standby, seen("main", 40), at(T0)));
+    }
+
+    @Test
+    void outsideTheCurrentSetABackupLeavesTheRoleToAnyLiveMainHoweverOldItsStatus() {
+        Node n = new Node();
+        n.evidence = new Evidence(false, -1, -1, 100, 3, false, false, 0, 0, 0, 1000);
+        ObjectNode old = status("standby", T0 / 1_000_000 - 60_000);
+        old.put("synced", false);
+        Snapshot s = snap(null, 40, null, null, null, Map.of("main", old));
+        assertTrue(none(Action.Acquire.class, Decide.decide(BACKUP, s, Role.standby(), n, seen("main", 40), at(T0))),
+                "only the main holds the wallet to bid: a backup holding the role would keep the validator out of the set");
+        only(Action.Acquire.class, Decide.decide(BACKUP, snap(null, 40, null, null, null, Map.of()), Role.standby(), n,
+                seen("main", 40), at(T0)));
+    }
 }

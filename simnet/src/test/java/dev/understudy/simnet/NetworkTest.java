@@ -301,6 +301,11 @@ class NetworkTest {
             assertEquals(0, r.get("signers").size(), "signed before the round it was given: " + r);
         }
         waitFor("the chain showing epoch 7", 3000, () -> chainStatus().path("epochs").path("v1").asLong() == 7);
+        long later = round() + 6;
+        validation(main, 7, later);
+        validation(main, 7, -1);
+        assertTrue(status(main).get("notBeforeRound").asLong() >= later,
+                "switched on again under the same epoch (an agent's restart), it keeps its floor: " + status(main));
         JsonHttpClient.HttpError refused = org.junit.jupiter.api.Assertions.assertThrows(JsonHttpClient.HttpError.class,
                 () -> validation(main, 6, -1));
         assertEquals(409, refused.status(), refused.getMessage());

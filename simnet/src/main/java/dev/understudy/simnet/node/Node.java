@@ -450,8 +450,10 @@ public final class Node implements AutoCloseable {
                         + " since (another host has held the signing role)");
             }
             home.raiseEpoch(epoch);
+            // switched on again under the same epoch (the holder's agent restarted or re-activated the node): the floor
+            // it was given first still holds
+            floorRound = epoch == activeEpoch ? Math.max(floorRound, notBefore) : notBefore;
             activeEpoch = epoch;
-            floorRound = notBefore;
             fencedBy = null;
             if (!home.validation()) {
                 enabledAtMillis = clock.getAsLong();
