@@ -314,16 +314,22 @@ public final class CoordinationCommands {
                 io.out().println(target + " already holds the role (epoch " + epoch + "); nothing to do");
                 return Exit.OK;
             }
-            String why = Switchover.targetNotReady(etcd, k -> prefix + k, target, rt);
-            if (why != null) {
-                throw new CheckFailedException("switchover to " + target + " refused: " + why);
+            Switchover.TargetCheck check = Switchover.checkTarget(etcd, k -> prefix + k, target, rt);
+            if (check.refusal() != null) {
+                throw new CheckFailedException("switchover to " + target + " refused: " + check.refusal());
+            }
+            if (check.keysLag() != null) {
+                io.out().printf("%s: %s; %s pushes its keys and hands over once %s has them%n", Instant.now(), check.keysLag(), holder,
+                        target);
             }
             long t0 = System.currentTimeMillis();
-            long reqLease = etcd.grant(60, rt);
+            long timeoutS = o.longValue("timeout-s", 30);
+            // the request lives as long as the command waits for it (and goes with it: revoked below)
+            long reqLease = etcd.grant(Math.max(60, timeoutS + 10), rt);
             etcd.put(prefix + "switchover", Json.MAPPER.writeValueAsString(Json.object().put("to", target).put("from", holder)
                     .put("epoch", epoch).put("requestedAt", Instant.now().toString())), reqLease, rt);
             io.out().printf("%s: asked %s (epoch %d) to hand the role to %s%n", Instant.now(), holder, epoch, target);
-            long deadline = System.currentTimeMillis() + 1000L * o.longValue("timeout-s", 30);
+            long deadline = System.currentTimeMillis() + 1000L * timeoutS;
             long released = -1;
             try {
                 while (System.currentTimeMillis() < deadline) {
@@ -347,8 +353,9 @@ public final class CoordinationCommands {
                     }
                     Thread.sleep(100);
                 }
-                throw new CheckFailedException("switchover to " + target + " did not complete in " + o.longValue("timeout-s", 30)
-                        + " s; see `understudy status`");
+                throw new CheckFailedException("switchover to " + target + " did not complete in " + timeoutS + " s"
+                        + (released < 0 && check.keysLag() != null ? " (" + holder + " keeps the role until " + target + " has its"
+                        + " keys; see its push errors in `understudy status`)" : "; see `understudy status`"));
             } finally {
                 etcd.revoke(reqLease, rt);
             }

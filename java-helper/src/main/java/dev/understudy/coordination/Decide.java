@@ -26,7 +26,8 @@ import java.util.Map;
  * <li>A holder whose leader key is gone or names another epoch fences (the lease keeper also fences on its own when
  * no keep-alive was acknowledged within the fence window).</li>
  * <li>A holder steps down (with a release record) when a demote names its epoch, when a switchover names its epoch
- * and the target is ready, and after {@code unhealthy_checks} failed health checks.</li>
+ * and the target is ready and publishes every key id the holder's node signs or bid with (until then the holder
+ * pushes and the request waits), and after {@code unhealthy_checks} failed health checks.</li>
  * <li>A standby takes an absent role only when its node is synced, it holds keys for the current period (while the
  * validator is in the set), it is not cooling down, a backup is not deferring to a ready main, and either the holder
  * released the newest epoch with a proof ({@link Snapshot#provenRelease()}) or the chain shows no vote of the key
@@ -37,6 +38,8 @@ import java.util.Map;
 public final class Decide {
     /** A waiting standby says why at most this often. */
     static final long WAIT_LOG_NANOS = Duration.ofSeconds(5).toNanos();
+    /** While a switchover waits for the target to receive the holder's keys, the holder pushes at most this often. */
+    static final long HANDOVER_PUSH_NANOS = Duration.ofSeconds(2).toNanos();
     /** A main's status younger than this (ms) counts as live when a backup defers to it. */
     static final long MAIN_STATUS_FRESH_MS = 3000;
 
@@ -95,12 +98,23 @@ public final class Decide {
         }
         Snapshot.Request sw = s.switchover();
         if (sw != null && sw.epoch() == role.epoch() && !sw.to().equals(p.self())) {
-            String why = Switchover.notReady(sw.to(), s.status(sw.to()), now.wallMs());
-            if (why == null) {
-                out.add(new Action.HandOver(sw.to()));
-                return m;
+            JsonNode target = s.status(sw.to());
+            String why = Switchover.nodeNotReady(sw.to(), target, now.wallMs());
+            if (why != null) {
+                out.add(new Action.RefuseSwitchover(sw.to(), why));
+            } else {
+                String lacks = targetLacksKeys(sw.to(), target, node);
+                if (lacks == null) {
+                    out.add(new Action.HandOver(sw.to()));
+                    return m;
+                }
+                // the request stays (its lease and the command's timeout bound the wait) while the keys travel
+                m = waitLog(m, now, out, "switchover to " + sw.to() + " waits: " + lacks + "; pushing the keys first");
+                if (now.nanos() - (m.nextPushNanos() - p.pushNanos()) >= HANDOVER_PUSH_NANOS) {
+                    out.add(new Action.Push());
+                    m = m.pushDue(now.nanos() + p.pushNanos());
+                }
             }
-            out.add(new Action.RefuseSwitchover(sw.to(), why));
         }
         if (due(now, m.nextCheckNanos())) {
             m = health(p, node, m.checkDue(now.nanos() + p.checkNanos()), now, out);
@@ -113,6 +127,19 @@ public final class Decide {
             m = m.pushDue(now.nanos() + p.pushNanos());
         }
         return m;
+    }
+
+    /**
+     * Null when the switchover target's published key ids include all this holder's node signs (or bid) with for the
+     * current and next period; else what it lacks. A node that cannot say counts as a lack: the handover waits.
+     */
+    private static String targetLacksKeys(String target, JsonNode status, NodeView node) {
+        try {
+            NodeStatus st = node.status();
+            return Switchover.lacksKeys(target, status, node.signingIds(List.of(st.currentPeriod(), st.nextPeriod())));
+        } catch (NodeException | IOException | BadInputException e) {
+            return "this host cannot list its own keys (" + e.getMessage() + ")";
+        }
     }
 
     /** The holder's periodic check: a node that restarted is switched on again; an unhealthy one counts. */
@@ -261,9 +288,10 @@ public final class Decide {
      * The main is preferred. While the validator is outside the current set (a new deployment) there is nothing to
      * sign and only the main holds the wallet to bid, so a backup leaves the role to any main whose agent publishes a
      * status as a standby not cooling down, however old (its key lives only while the main's agent renews it). Inside
-     * the set it leaves the role only to a main that is ready to sign and live: a status at most 3 s old and not
-     * cooling down; a main that is down, cut off or frozen stops reporting, so this costs a failover nothing beyond
-     * the lease.
+     * the set it leaves the role only to a main that is ready to sign and live: a status at most 3 s old, not
+     * cooling down, synced, with keys for the current period and none behind the last holder's (a main waiting for a
+     * newer bundle would not take the role, and the two would wait on each other); a main that is down, cut off or
+     * frozen stops reporting, so this costs a failover nothing beyond the lease.
      */
     static boolean mainHasPriority(Policy p, Snapshot s, boolean validatorInSet, Clock now) {
         JsonNode st = s.status(p.mainHost());
@@ -272,7 +300,9 @@ public final class Decide {
         }
         boolean fresh = now.wallMs() - st.path("updatedAtMs").asLong() < MAIN_STATUS_FRESH_MS || !validatorInSet;
         boolean live = fresh && !st.path("cooldown").asBoolean(false) && "standby".equals(st.path("role").asText());
-        boolean ready = st.path("synced").asBoolean(false) && !st.has("nodeError") && st.path("keys").path("current").asBoolean(false);
+        JsonNode keys = st.path("keys");
+        boolean ready = st.path("synced").asBoolean(false) && !st.has("nodeError") && keys.path("current").asBoolean(false)
+                && !keys.has("currentBehind") && !keys.has("nextBehind");
         return live && (!validatorInSet || ready);
     }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -21,21 +22,48 @@ public final class Switchover {
     private Switchover() {
     }
 
-    /** Null when the target can take the role now; otherwise why not, in words for the operator. Reads its status. */
-    public static String targetNotReady(Etcd etcd, UnaryOperator<String> key, String target, Duration within) throws EtcdException {
-        Optional<Etcd.KeyValue> kv = etcd.get(key.apply(Snapshot.STATUS + target), within);
-        if (kv.isEmpty()) {
-            return notReady(target, null, System.currentTimeMillis());
-        }
-        try {
-            return notReady(target, Json.parseObject(kv.get().value().getBytes(), "status of " + target), System.currentTimeMillis());
-        } catch (BadInputException e) {
-            return target + "'s status is unreadable: " + e.getMessage();
-        }
+    /**
+     * What the command sees of a target before it asks: why it refuses (null: it asks), and which keys the target
+     * says it still lacks (null: none). A lag is no refusal: the holder compares the target's keys with its own,
+     * pushes and hands over once they arrived (within the command's timeout).
+     */
+    public record TargetCheck(String refusal, String keysLag) {
     }
 
-    /** Null when the target, whose published status is {@code s} (null: none), can take the role now; else why not. */
-    public static String notReady(String target, JsonNode s, long nowMs) {
+    /** Reads the target's status and checks it. */
+    public static TargetCheck checkTarget(Etcd etcd, UnaryOperator<String> key, String target, Duration within) throws EtcdException {
+        Optional<Etcd.KeyValue> kv = etcd.get(key.apply(Snapshot.STATUS + target), within);
+        JsonNode s = null;
+        if (kv.isPresent()) {
+            try {
+                s = Json.parseObject(kv.get().value().getBytes(), "status of " + target);
+            } catch (BadInputException e) {
+                return new TargetCheck(target + "'s status is unreadable: " + e.getMessage(), null);
+            }
+        }
+        String why = nodeNotReady(target, s, System.currentTimeMillis());
+        return why != null ? new TargetCheck(why, null) : new TargetCheck(null, keysLag(target, s));
+    }
+
+    /** Null when the target's status says its keys are those of the last holder and cover the current period. */
+    static String keysLag(String target, JsonNode s) {
+        for (String which : List.of("currentBehind", "nextBehind")) {
+            if (s.path("keys").has(which)) {
+                return target + ": " + s.path("keys").path(which).asText();
+            }
+        }
+        if (!s.path("keys").path("current").asBoolean(false)) {
+            return target + " holds no verified keys for the current period " + s.path("currentPeriod").asLong();
+        }
+        return null;
+    }
+
+    /**
+     * Null when the target (status {@code s}, null: none) has an agent that publishes a fresh status and a node that
+     * answers and is synced; else why not, in words for the operator. Its keys are judged apart: the holder compares
+     * them with its own ({@link #lacksKeys}).
+     */
+    static String nodeNotReady(String target, JsonNode s, long nowMs) {
         if (s == null) {
             return target + "'s agent publishes no status (not running, or cut off from etcd)";
         }
@@ -49,13 +77,26 @@ public final class Switchover {
         if (!s.path("synced").asBoolean(false)) {
             return target + "'s node is not synced (" + s.path("lagRounds").asLong() + " rounds behind)";
         }
-        for (String which : List.of("currentBehind", "nextBehind")) {
-            if (s.path("keys").has(which)) {
-                return target + ": " + s.path("keys").path(which).asText();
+        return null;
+    }
+
+    /**
+     * The holder's own test of a switchover target: null when the key ids the target publishes for each period
+     * include every id the holder signs (or bid) with for it ({@code mine}, from its own node: the truth, where the
+     * target's {@code currentBehind}/{@code nextBehind} compare with a status of the holder that may be older, e.g.
+     * from before an election that just ran); otherwise which period's keys it lacks.
+     */
+    static String lacksKeys(String target, JsonNode s, Map<Long, List<String>> mine) {
+        for (Map.Entry<Long, List<String>> e : mine.entrySet()) {
+            if (e.getValue().isEmpty()) {
+                continue;
             }
-        }
-        if (!s.path("keys").path("current").asBoolean(false)) {
-            return target + " holds no verified keys for the current period " + s.path("currentPeriod").asLong();
+            List<String> theirs = new ArrayList<>();
+            s.path("keys").path("ids").path(Long.toString(e.getKey())).forEach(n -> theirs.add(n.asText()));
+            if (!new HashSet<>(theirs).containsAll(e.getValue())) {
+                return target + " lacks the keys for period " + e.getKey() + " this host signs with (its " + theirs + ", this host's "
+                        + e.getValue() + ")";
+            }
         }
         return null;
     }

@@ -82,7 +82,8 @@ class DecideTest {
 
     static ObjectNode status(String role, long updatedAtMs) {
         ObjectNode s = Json.object().put("role", role).put("updatedAtMs", updatedAtMs).put("synced", true).put("cooldown", false);
-        s.putObject("keys").put("current", true).put("next", true);
+        ObjectNode keys = s.putObject("keys").put("current", true).put("next", true);
+        keys.putObject("ids").<ObjectNode>set("5", Json.MAPPER.valueToTree(List.of("K5"))).set("6", Json.MAPPER.valueToTree(List.of("K6")));
         return s;
     }
 
@@ -286,6 +287,15 @@ class DecideTest {
     }
 
     @Test
+    void aBackupDoesNotLeaveTheRoleToAMainWaitingForANewerBundle() {
+        Node n = new Node();
+        ObjectNode behind = status("standby", T0 / 1_000_000 - 500);
+        ((ObjectNode) behind.get("keys")).put("nextBehind", "the keys for period 6 are not those backup signs with");
+        Snapshot s = snap(null, 40, null, null, null, Map.of("main", behind));
+        only(Action.Acquire.class, Decide.decide(BACKUP, s, Role.standby(), n, seen("backup", 40), at(T0)));
+    }
+
+    @Test
     void aStandbyWithoutKeysOrSyncOrAnAnsweringNodeWaits() {
         Snapshot absent = snap(null, 40, null, null, null, Map.of());
         Node noKeys = new Node();
@@ -344,14 +354,34 @@ class DecideTest {
     }
 
     @Test
-    void aSwitchoverTargetWhoseKeysAreOlderThanTheHoldersIsRefusedAndAnInvitedOneWaitsForThem() {
+    void aSwitchoverWaitsWhileTheTargetLacksTheHoldersKeysAndThePushGoesFirst() {
         Node holder = new Node().validating();
-        ObjectNode behind = status("standby", T0 / 1_000_000);
-        ((ObjectNode) behind.get("keys")).put("currentBehind", "the keys for period 5 are not those main signs with");
+        holder.ids.put(6L, List.of("K6-ELECTED"));
+        // the target's status predates the holder's election: no "behind" flag yet, but not the holder's period-6 keys
         Snapshot asked = snap(new Snapshot.Leader("main", 40, 77), 40, null, new Snapshot.Request("backup", 40, ""), null,
-                Map.of("backup", behind));
-        assertTrue(only(Action.RefuseSwitchover.class, Decide.decide(MAIN, asked, holding(40), holder, seen("main", 40), at(T0)))
-                .why().contains("not those main signs with"));
+                Map.of("backup", status("standby", T0 / 1_000_000)));
+        Decide.Policy main = new Decide.Policy("main", true, "main", 3, 3, 5 * S, 0, 0, 60 * S);
+        Decide.Decision d = Decide.decide(main, asked, holding(40), holder, seen("main", 40), at(T0));
+        assertTrue(none(Action.HandOver.class, d) && none(Action.RefuseSwitchover.class, d), d.actions().toString());
+        assertTrue(d.actions().toString().contains("lacks the keys for period 6"), d.actions().toString());
+        only(Action.Push.class, d);
+        Decide.Decision soon = Decide.decide(main, asked, holding(40), holder, d.memory(), at(T0 + S));
+        assertTrue(none(Action.Push.class, soon) && none(Action.HandOver.class, soon), "one push per 2 s while waiting");
+        only(Action.Push.class, Decide.decide(main, asked, holding(40), holder, soon.memory(), at(T0 + 2 * S)));
+        // the bundle arrived: the target publishes the ids, and a "behind" flag from an older comparison is the holder's to judge
+        ObjectNode arrived = status("standby", T0 / 1_000_000);
+        ((ObjectNode) arrived.get("keys")).put("nextBehind", "stale comparison");
+        ((ObjectNode) arrived.get("keys").get("ids")).putArray("6").add("K6-ELECTED");
+        Snapshot now = snap(new Snapshot.Leader("main", 40, 77), 40, null, new Snapshot.Request("backup", 40, ""), null,
+                Map.of("backup", arrived));
+        assertEquals("backup", only(Action.HandOver.class, Decide.decide(MAIN, now, holding(40), holder, d.memory(), at(T0 + S))).to());
+        holder.status = null;
+        assertTrue(none(Action.HandOver.class, Decide.decide(MAIN, now, holding(40), holder, d.memory(), at(T0 + S))),
+                "a holder that cannot list its own keys does not hand over");
+    }
+
+    @Test
+    void anInvitedStandbyWaitsForTheHoldersNewerKeys() {
         // invited, released: the standby's own ids must include those the holder's status lists
         Node standby = new Node();
         ObjectNode mainStatus = status("standby", T0 / 1_000_000);

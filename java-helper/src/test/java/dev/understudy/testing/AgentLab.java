@@ -25,7 +25,8 @@ import java.util.List;
 /**
  * Everything the agents need, in one process on loopback: a real etcd (TLS, auth), a simnet chain, a main node
  * (behind a proxy that can cut it from the chain) and a backup node, both hosts' configs with a coordination
- * section, the backup's SFTP drop, and a receive loop standing in for the path unit.
+ * section, an SFTP drop on each host (the holder pushes to the other, whichever it is), and a receive loop per host
+ * standing in for the path unit.
  */
 public final class AgentLab implements AutoCloseable {
     public static final long ROUND_MS = 200;
@@ -36,6 +37,7 @@ public final class AgentLab implements AutoCloseable {
     public final NodeCommand.Running backupNode;
     public final Deployment d;
     public final SftpServer drop;
+    public final SftpServer mainDrop;
     private final Path dir;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean receiving = true;
@@ -77,8 +79,10 @@ public final class AgentLab implements AutoCloseable {
         d = new Deployment(dir.resolve("deploy"));
         drop = new SftpServer(d.incoming.getParent(), "drop", d.clientPublicKey);
         drop.writeKnownHosts(d.knownHosts);
+        mainDrop = new SftpServer(d.mainIncoming.getParent(), "drop", d.clientPublicKey);
+        mainDrop.addToKnownHosts(d.knownHosts);
         d.writeConfigs(new Deployment.Nodes(chain.url(), mainNode.url(), dir.resolve("main-node"), backupNode.url(),
-                dir.resolve("backup-node")), drop.port());
+                dir.resolve("backup-node")), drop.port(), mainDrop.port());
         Files.writeString(dir.resolve("etcd-password"), EtcdProcess.PASSWORD);
         for (Path cfg : List.of(d.mainConfig, d.backupConfig)) {
             Files.writeString(cfg, Files.readString(cfg) + coordination(), StandardCharsets.UTF_8);
@@ -119,13 +123,17 @@ public final class AgentLab implements AutoCloseable {
 
     private void receiveLoop() {
         while (receiving) {
+            for (Path cfg : List.of(d.backupConfig, d.mainConfig)) {
+                try {
+                    new Receive(Config.load(cfg)).run();
+                } catch (Exception e) {
+                    // the next pass retries
+                }
+            }
             try {
-                new Receive(Config.load(d.backupConfig)).run();
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 return;
-            } catch (Exception e) {
-                // the next pass retries
             }
         }
     }
@@ -217,6 +225,7 @@ public final class AgentLab implements AutoCloseable {
         mainNode.close();
         backupNode.close();
         drop.close();
+        mainDrop.close();
         mainLink.close();
         chain.close();
         etcd.close();

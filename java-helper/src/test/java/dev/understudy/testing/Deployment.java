@@ -8,14 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A main and a backup in temp directories: identities, state, the backup's drop directory, and the config
- * file each would get from the understudy role, with the simnet adapter pointing at a given node.
+ * A main and a backup in temp directories: identities, state, each host's drop directory, and the config file each
+ * would get from the understudy role, with the simnet adapter pointing at a given node. Both hosts push with one
+ * client key (the drops are on loopback; which key is whose is not what these tests are about).
  */
 public final class Deployment {
     public final Path root;
     public final Path mainConfig;
     public final Path backupConfig;
+    /** The backup's drop (where the main's bundles land) and the main's (where the backup's land). */
     public final Path incoming;
+    public final Path mainIncoming;
     public final Identity mainId;
     public final Identity backupId;
     public final Path sshKey;
@@ -32,6 +35,8 @@ public final class Deployment {
         backupId = new IdentityStore(root.resolve("backup/identity")).init(false, null);
         incoming = root.resolve("backup/drop/incoming");
         Files.createDirectories(incoming);
+        mainIncoming = root.resolve("main/drop/incoming");
+        Files.createDirectories(mainIncoming);
         Files.createDirectories(root.resolve("main/ssh"));
         sshKey = root.resolve("main/ssh/push_ed25519");
         clientPublicKey = SftpServer.clientKey(sshKey);
@@ -40,15 +45,24 @@ public final class Deployment {
         backupConfig = root.resolve("backup/understudy.yml");
     }
 
-    /** Writes both config files; the backup's drop is at 127.0.0.1:dropPort, SFTP path /incoming. */
+    /** Writes both config files; the backup's drop is at 127.0.0.1:dropPort, SFTP path /incoming; the main has none. */
     public void writeConfigs(Nodes nodes, int dropPort) throws IOException {
-        Files.writeString(mainConfig, config("lab-main", nodes.mainConsole(), nodes.mainHome(), nodes.chainUrl(), dropPort),
+        writeConfigs(nodes, dropPort, 0);
+    }
+
+    /** Writes both config files, with a drop on each host (the main's at mainDropPort; 0: none). */
+    public void writeConfigs(Nodes nodes, int dropPort, int mainDropPort) throws IOException {
+        Files.writeString(mainConfig, config("lab-main", nodes.mainConsole(), nodes.mainHome(), nodes.chainUrl(), dropPort, mainDropPort),
                 StandardCharsets.UTF_8);
-        Files.writeString(backupConfig, config("lab-backup", nodes.backupConsole(), nodes.backupHome(), nodes.chainUrl(), dropPort),
-                StandardCharsets.UTF_8);
+        Files.writeString(backupConfig, config("lab-backup", nodes.backupConsole(), nodes.backupHome(), nodes.chainUrl(), dropPort,
+                mainDropPort), StandardCharsets.UTF_8);
     }
 
     public String config(String host, String console, Path home, String chainUrl, int dropPort) {
+        return config(host, console, home, chainUrl, dropPort, 0);
+    }
+
+    public String config(String host, String console, Path home, String chainUrl, int dropPort, int mainDropPort) {
         String dir = host.equals("lab-main") ? "main" : "backup";
         return "validator: val1\n"
                 + "host: " + host + "\n"
@@ -60,6 +74,7 @@ public final class Deployment {
                 + "    address: 127.0.0.1\n"
                 + "    recipients: [" + mainId.age().recipient() + "]\n"
                 + "    verify_keys: [\"" + mainId.signing().verifyKey() + "\"]\n"
+                + (mainDropPort > 0 ? "    drop: {user: drop, port: " + mainDropPort + ", dir: /incoming}\n" : "")
                 + "  lab-backup:\n"
                 + "    role: backup\n"
                 + "    address: 127.0.0.1\n"
@@ -80,6 +95,6 @@ public final class Deployment {
                 + "  timeout_ms: 3000\n"
                 + "  keep_bundles: 3\n"
                 + "  max_bundle_bytes: 1048576\n"
-                + "  incoming_dir: " + incoming + "\n";
+                + "  incoming_dir: " + (dir.equals("main") && mainDropPort > 0 ? mainIncoming : incoming) + "\n";
     }
 }

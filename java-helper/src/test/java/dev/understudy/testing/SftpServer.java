@@ -65,6 +65,11 @@ public final class SftpServer implements AutoCloseable {
         Files.writeString(file, knownHostsLine() + "\n", StandardCharsets.UTF_8);
     }
 
+    /** Adds this server's line to a known_hosts file that lists others too. */
+    public void addToKnownHosts(Path file) throws IOException {
+        Files.writeString(file, knownHostsLine() + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    }
+
     @Override
     public void close() throws IOException {
         sshd.stop(true);
