@@ -34,6 +34,7 @@ lint: deps
 	ansible-playbook -i inventories/example ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/lab molecule/flavors/converge.yml --syntax-check >/dev/null
 	python3 docs/config-reference --check
+	docs/check-links
 
 # The coordination protocol's Promela model, checked exhaustively with spin (states and time printed).
 model: deps

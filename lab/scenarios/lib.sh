@@ -182,8 +182,8 @@ baseline() {
     done
   fi
   wait_until 60 "main signing" node_is main signing true
-  # and the chain records it: a main that says it signs but whose votes do not land (seen in CI after a reboot and
-  # failback) is demoted by the watchdog a few seconds later, in the middle of the next scenario
+  # and the chain records it: a main that says it signs but whose votes do not land (possible right after a reboot
+  # and failback) is demoted by the watchdog a few seconds later, in the middle of the next scenario
   wait_until 60 "the chain recording main's votes" main_votes_land
   wait_until 90 "backup synced with keys for the current period" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-backup\") | .status.synced and .status.keys.current and (.status.role == \"standby\")'"
 }

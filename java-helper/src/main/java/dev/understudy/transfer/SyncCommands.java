@@ -25,7 +25,7 @@ import java.util.List;
 public final class SyncCommands {
     /**
      * How long push and receive wait for another run of themselves (the agent's push check every push interval,
-     * cron's minutely run, the drop's path unit) before exiting 75; an operator's push no longer fails because the
+     * cron's minutely run, the drop's path unit) before exiting 75; an operator's push does not fail because the
      * agent was looking at the keys at that moment.
      */
     static final Duration LOCK_WAIT = Duration.ofSeconds(30);

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A new deployment: the validator is not in the current set yet, so there is nothing to sign and only the main,
- * holding the wallet, can bid. A backup that took the role then keeps it without bidding, and the validator never
- * enters the set — what CI saw on 2026-12-01, when on a loaded fresh lab the main's status was over 3 s old as the
- * backup's node synced. The backup now leaves the role to a main whose agent publishes any status as a standby.
+ * holding the wallet, can bid. A backup that took the role would keep it without bidding, and the validator would
+ * never enter the set — as happens on a loaded fresh lab when the main's status is over 3 s old as the backup's
+ * node syncs. So the backup leaves the role to a main whose agent publishes any status as a standby.
  */
 class AgentNewDeploymentTest {
     @TempDir

@@ -347,11 +347,10 @@ class AgentTest {
     }
 
     /**
-     * With the command adapter every question is a program run, and the agent asked several per poll (the holder's
-     * restart check, health check and signing check every 100-200 ms, the status publisher's on top): on the 2-core
-     * lab that kept the machine 99% busy, and holders self-fenced and were reset by the watchdog (CI, 2026-12-01).
-     * The periodic checks now run every check interval and the publisher reuses their answers; the checks still
-     * do their job: a standby's node switched on behind the agent's back is switched off within about one interval,
+     * With the command adapter every question is a program run: asked every poll (the holder's restart, health and
+     * signing checks every 100-200 ms, the status publisher's on top) they keep the 2-core lab 99% busy, and holders
+     * self-fence and are reset by the watchdog. The periodic checks run every check interval and the publisher
+     * reuses their answers; the checks still do their job: a standby's node switched on behind the agent's back is switched off within about one interval,
      * and a failover is not slower (readiness and activation always ask at once).
      */
     @Test

@@ -155,8 +155,8 @@ class PushReceiveTest {
 
     @Test
     void anOperatorsPushWaitsForAnotherRunHoldingTheLockInsteadOfFailing() throws Exception {
-        // The agent checks the keys every push interval under push.lock; a push that landed in such a check exited
-        // 75 at once (the likely cause of a CI run's failed push). Now it waits (bounded) and delivers.
+        // The agent checks the keys every push interval under push.lock; a push that lands in such a check waits
+        // (bounded) and delivers instead of exiting 75.
         Path lock = Config.load(d.mainConfig).stateDir().resolve("push.lock");
         try (var agentsCheck = dev.understudy.testing.LockHolder.hold(lock, 1000)) {
             Cli.Run r = Cli.run("sync", "push", "--config", d.mainConfig.toString(), "--force");
