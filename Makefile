@@ -29,7 +29,7 @@ unit: deps
 lint: deps
 	yamllint -s .
 	ansible-lint --offline
-	shellcheck -x docs/whitepaper/build docs/model/check lab/lab lab/bench lab/chaos lab/molecule-run lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
+	shellcheck -x docs/whitepaper/build docs/model/check lab/lab lab/bench lab/chaos lab/molecule-run lab/timings lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/example ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/lab molecule/flavors/converge.yml --syntax-check >/dev/null
@@ -68,7 +68,15 @@ bench: build
 	lab/bench --runs $(RUNS) --label "6 s rounds" | tee /var/lib/understudy-lab/results/bench-6s.md
 	lab/lab down
 
-test: unit lint model whitepaper molecule
+# Each step timed (lab/timings); the table is printed at the end, after a failure too.
+export UNDERSTUDY_TIMINGS ?= /var/lib/understudy-lab/results/test-timings.tsv
+test: deps
+	@lab/timings reset
+	@for step in unit lint model whitepaper; do \
+	  lab/timings run "$$step" $(MAKE) --no-print-directory "$$step" || { lab/timings print; exit 1; }; \
+	done
+	@lab/timings run molecule lab/molecule-run --shared-lab $(MOLECULE_SCENARIOS) || { lab/timings print; exit 1; }
+	@lab/timings print
 	@echo "make test: all passed"
 
 lab-up: build
