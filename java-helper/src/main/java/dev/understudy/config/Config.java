@@ -65,8 +65,16 @@ public final class Config {
     public static Config parse(byte[] yaml, Path file) throws BadInputException {
         JsonNode tree;
         try {
-            tree = new YAMLMapper().readTree(yaml);
+            // a key given twice would silently take the last value and hide the first: refused
+            tree = YAMLMapper.builder().enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build()
+                    .readTree(yaml);
         } catch (JsonProcessingException e) {
+            String m = e.getOriginalMessage();
+            if (m != null && m.startsWith("Duplicate field ")) {
+                throw new BadInputException(file + ": " + m.substring("Duplicate field ".length()) + " is given twice"
+                        + (e.getLocation() == null ? "" : " (the second at line " + e.getLocation().getLineNr() + ")")
+                        + "; keep one: YAML would silently use the last and ignore the first", e);
+            }
             throw new BadInputException(file + ": not valid YAML: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"), e);

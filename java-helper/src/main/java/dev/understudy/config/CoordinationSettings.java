@@ -65,12 +65,13 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
         for (int i = 0; i < eps.size(); i++) {
             try {
                 URI u = URI.create(eps.get(i));
-                if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme()) || u.getHost() == null) {
-                    throw new IllegalArgumentException("not an http(s) URL");
+                if (!"https".equals(u.getScheme()) || u.getHost() == null) {
+                    throw new IllegalArgumentException("not an https URL");
                 }
                 endpoints.add(u);
             } catch (IllegalArgumentException e) {
-                throw s.error("endpoints[" + i + "]", "expected https://HOST:PORT, got '" + eps.get(i) + "'");
+                throw s.error("endpoints[" + i + "]", "expected https://HOST:PORT (etcd with TLS: the agent logs in with its"
+                        + " password and holds the signing role through it), got '" + eps.get(i) + "'");
             }
         }
         long ttl = s.integer("lease_ttl_ms", 10_000, 2000, 600_000);

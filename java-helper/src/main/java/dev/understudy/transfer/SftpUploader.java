@@ -12,7 +12,6 @@ import java.util.Objects;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
-import net.schmizz.sshj.common.SecurityUtils;
 import net.schmizz.sshj.sftp.SFTPClient;
 import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
 import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
@@ -59,6 +58,17 @@ public final class SftpUploader {
         this.timeoutMs = timeoutMs;
     }
 
+    /** A host key's fingerprint as OpenSSH shows it (ssh-keygen -l, the ssh client): SHA256:base64, unpadded. */
+    static String sha256(PublicKey key) {
+        try {
+            byte[] blob = new net.schmizz.sshj.common.Buffer.PlainBuffer().putPublicKey(key).getCompactData();
+            return "SHA256:" + java.util.Base64.getEncoder().withoutPadding()
+                    .encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(blob));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
     /** known_hosts that records whether a key was unknown or changed, and accepts neither. */
     private static final class PinnedHosts extends OpenSSHKnownHosts {
         String problem;
@@ -69,14 +79,14 @@ public final class SftpUploader {
 
         @Override
         protected boolean hostKeyUnverifiableAction(String hostname, PublicKey key) {
-            problem = "host key of " + hostname + " (" + SecurityUtils.getFingerprint(key) + ") is not in " + getFile()
+            problem = "host key of " + hostname + " (" + sha256(key) + ") is not in " + getFile()
                     + "; refusing to connect to an unknown host";
             return false;
         }
 
         @Override
         protected boolean hostKeyChangedAction(String hostname, PublicKey key) {
-            problem = "host key of " + hostname + " CHANGED (now " + SecurityUtils.getFingerprint(key) + ", " + getFile()
+            problem = "host key of " + hostname + " CHANGED (now " + sha256(key) + ", " + getFile()
                     + " pins another): a reinstalled host or an attack; refusing to send keys. If the host was"
                     + " reinstalled, update the pinned key (re-run the understudy role)";
             return false;

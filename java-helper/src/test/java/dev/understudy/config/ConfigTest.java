@@ -62,6 +62,10 @@ class ConfigTest {
         bad(good.replace("    chain_url:", "    chain_uri:"), "node.simnet.chain_url: is required");
         bad(good.replace("state_dir: /", "state_dir: relative/"), "state_dir: expected an absolute path");
         bad("validator: [unclosed\n", "not valid YAML", "line 1");
+        bad(good.replace("  keep_bundles: 3\n", "  keep_bundles: 3\n  keep_bundles: 30\n"),
+                "u.yml: 'keep_bundles' is given twice (the second at line", "keep one");
+        bad(good + "coordination:\n  endpoints: [http://10.0.0.1:2379]\n  password_file: /etc/p\n",
+                "coordination.endpoints[0]: expected https://HOST:PORT", "got 'http://10.0.0.1:2379'");
         bad("- just\n- a list\n", "expected a mapping of settings at the top level");
         Cli.Run missing = Cli.run("config", "check", "--file", dir.resolve("nope.yml").toString());
         assertEquals(Exit.DATA, missing.code());

@@ -77,6 +77,14 @@ class SftpUploaderTest {
                     () -> uploader(2000, 3000).upload(target(server.port()), bundle));
             assertEquals(SftpUploader.UploadException.Kind.HOST_KEY, e.kind());
             assertTrue(e.getMessage().contains("CHANGED"), e.getMessage());
+            // the fingerprint as OpenSSH prints it, so an operator can compare it with ssh-keygen -lf on the host
+            Path serverKey = dir.resolve("server.pub");
+            Files.writeString(serverKey, server.knownHostsLine().substring(server.knownHostsLine().indexOf(' ') + 1) + "\n");
+            Process p = new ProcessBuilder("ssh-keygen", "-l", "-f", serverKey.toString()).redirectErrorStream(true).start();
+            String fingerprint = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split(" ")[1];
+            assertEquals(0, p.waitFor());
+            assertTrue(fingerprint.startsWith("SHA256:") && e.getMessage().contains("now " + fingerprint + ","), fingerprint + " in "
+                    + e.getMessage());
             assertEquals(List.of(), incoming());
         }
     }
