@@ -35,6 +35,7 @@ lint: deps
 	ansible-playbook -i inventories/lab molecule/flavors/converge.yml --syntax-check >/dev/null
 	python3 docs/config-reference --check
 	docs/check-links
+	roles/monitor/files/check
 
 # The coordination protocol's Promela model, checked exhaustively with spin (states and time printed).
 model: deps
