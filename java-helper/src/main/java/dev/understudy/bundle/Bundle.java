@@ -41,7 +41,7 @@ public final class Bundle {
     public static final int VERSION = 1;
     public static final String AGE = ".age";
     public static final String SIG = ".sig";
-    static final int MAX_SIG_BYTES = 64 * 1024;
+    public static final int MAX_SIG_BYTES = 64 * 1024;
     private static final String SIGNED_PREFIX = "understudy-bundle-v1\n";
 
     private Bundle() {
@@ -120,19 +120,31 @@ public final class Bundle {
                     + " bytes, more than " + MAX_SIG_BYTES);
         }
         try {
-            ObjectNode s = Json.parseObject(sigFile, src);
+            ObjectNode s = Json.parseUntrustedObject(sigFile, src);
             JsonNode ht = s.get("header");
             JsonNode st = s.get("signature");
             if (ht == null || !ht.isTextual() || st == null || !st.isTextual()) {
                 throw new Rejection(Rejection.Reason.MALFORMED, src + ": expected fields 'header' and 'signature' (strings)");
             }
-            ObjectNode header = Json.parseObject(ht.asText().getBytes(StandardCharsets.UTF_8), src + " header");
+            ObjectNode header = Json.parseUntrustedObject(ht.asText().getBytes(StandardCharsets.UTF_8), src + " header");
             return new SigFile(ht.asText(), header, Base64.getDecoder().decode(st.asText()));
         } catch (Rejection e) {
             throw e;
-        } catch (BadInputException | IllegalArgumentException e) {
+        } catch (BadInputException e) {
             throw new Rejection(Rejection.Reason.MALFORMED, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new Rejection(Rejection.Reason.MALFORMED, src + ": field 'signature' is not base64");
         }
+    }
+
+    /**
+     * A string from an unverified header as it may appear in a message: at most 64 characters, anything but
+     * letters, digits and {@code .:_+/=-} shown as '?'. What an upload says goes into logs, the quarantine
+     * record, the status and alerts; it must not carry another file's content or control characters there.
+     */
+    public static String shown(String s) {
+        String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+        return cut.replaceAll("[^A-Za-z0-9.:_+/=…-]", "?");
     }
 
     /** Reads the signed header without checking the signature (to route or name a file). */
@@ -143,7 +155,7 @@ public final class Bundle {
     private static Header header(JsonNode h, String src) throws Rejection {
         String format = h.path("format").asText();
         if (!FORMAT.equals(format)) {
-            throw new Rejection(Rejection.Reason.MALFORMED, src + ": header format is '" + format + "', expected '" + FORMAT + "'");
+            throw new Rejection(Rejection.Reason.MALFORMED, src + ": header format is not '" + FORMAT + "'");
         }
         int version = h.path("version").asInt(-1);
         if (version != VERSION) {
@@ -178,12 +190,12 @@ public final class Bundle {
         SigFile sf = parseSig(sigFile, src);
         Header h = header(sf.header(), src);
         if (!h.validator().equals(t.validator())) {
-            throw new Rejection(Rejection.Reason.WRONG_VALIDATOR, src + ": bundle is for validator '" + h.validator()
+            throw new Rejection(Rejection.Reason.WRONG_VALIDATOR, src + ": bundle is for validator '" + shown(h.validator())
                     + "', this host serves '" + t.validator() + "'");
         }
         List<VerifyKey> keys = t.signers().get(h.source());
         if (keys == null || keys.isEmpty() || h.source().equals(t.self())) {
-            throw new Rejection(Rejection.Reason.UNKNOWN_SIGNER, src + ": signed as '" + h.source()
+            throw new Rejection(Rejection.Reason.UNKNOWN_SIGNER, src + ": signed as '" + shown(h.source())
                     + "', which is not a trusted peer (trusted: " + String.join(", ", t.signers().keySet()) + ")");
         }
         if (ciphertext.length > t.maxBytes()) {
@@ -209,7 +221,7 @@ public final class Bundle {
         }
         if (h.recipients().stream().noneMatch(t.ownRecipients()::contains)) {
             throw new Rejection(Rejection.Reason.WRONG_RECIPIENT, src + ": not encrypted to this host (recipients "
-                    + h.recipients() + ", this host is " + t.ownRecipients() + ")");
+                    + h.recipients().stream().map(Bundle::shown).toList() + ", this host is " + t.ownRecipients() + ")");
         }
         long last = t.lastAccepted().getOrDefault(h.source(), 0L);
         if (h.seq() <= last) {
@@ -255,7 +267,7 @@ public final class Bundle {
         }
         Manifest m;
         try {
-            m = Manifest.parse(Json.parseObject(entries.get(0).content(), src + " " + Manifest.PATH), src + " " + Manifest.PATH);
+            m = Manifest.parse(Json.parseUntrustedObject(entries.get(0).content(), src + " " + Manifest.PATH), src + " " + Manifest.PATH);
         } catch (BadInputException e) {
             throw e instanceof Rejection r ? r : new Rejection(Rejection.Reason.MALFORMED, e.getMessage());
         }
@@ -269,22 +281,22 @@ public final class Bundle {
         Map<String, Tar.Entry> byPath = new LinkedHashMap<>();
         for (Tar.Entry e : entries.subList(1, entries.size())) {
             if (!e.path().startsWith(Manifest.FILES_DIR)) {
-                throw new Rejection(Rejection.Reason.TAMPERED, src + ": unexpected archive entry " + e.path());
+                throw new Rejection(Rejection.Reason.TAMPERED, src + ": unexpected archive entry " + shown(e.path()));
             }
             byPath.put(e.path().substring(Manifest.FILES_DIR.length()), e);
         }
         for (Manifest.FileEntry f : m.files()) {
             Tar.Entry e = byPath.remove(f.path());
             if (e == null) {
-                throw new Rejection(Rejection.Reason.TAMPERED, src + ": " + f.path() + " is in the manifest but not in the archive");
+                throw new Rejection(Rejection.Reason.TAMPERED, src + ": " + shown(f.path()) + " is in the manifest but not in the archive");
             }
             if (e.content().length != f.size() || !Manifest.sha256(e.content()).equals(f.sha256())) {
-                throw new Rejection(Rejection.Reason.TAMPERED, src + ": " + f.path() + " does not match its SHA-256 in the manifest");
+                throw new Rejection(Rejection.Reason.TAMPERED, src + ": " + shown(f.path()) + " does not match its SHA-256 in the manifest");
             }
             files.put(f.path(), new KeyFile(f.path(), f.mode(), e.content()));
         }
         if (!byPath.isEmpty()) {
-            throw new Rejection(Rejection.Reason.TAMPERED, src + ": files not in the manifest: " + byPath.keySet());
+            throw new Rejection(Rejection.Reason.TAMPERED, src + ": files not in the manifest: " + byPath.keySet().stream().map(Bundle::shown).toList());
         }
         return new Opened(h, m, files);
     }

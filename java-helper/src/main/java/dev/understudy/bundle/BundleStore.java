@@ -65,14 +65,31 @@ public final class BundleStore {
         }
     }
 
+    /** The highest sequence ever accepted per source, kept apart from the index so a rebuild cannot lower it. */
+    public static final String HIGH_WATER = "high-water.json";
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(BundleStore.class);
+
     private final Path dir;
     private final Path quarantine;
     private final int keep;
+    private final IndexRebuild rebuild;
 
+    /** A store that cannot rebuild its index (no identities at hand): a damaged index is an error. */
     public BundleStore(Path stateDir, int keep) {
+        this(stateDir, keep, null, 0);
+    }
+
+    private BundleStore(Path stateDir, int keep, dev.understudy.identity.IdentityStore identities, long maxBytes) {
         this.dir = stateDir.resolve("bundles");
         this.quarantine = stateDir.resolve("quarantine");
         this.keep = keep;
+        this.rebuild = identities == null ? null : new IndexRebuild(dir, identities, maxBytes);
+    }
+
+    /** The host's store, which rebuilds a lost or damaged index from the stored bundles with the host's identities. */
+    public static BundleStore of(dev.understudy.config.Config c) {
+        return new BundleStore(c.stateDir(), c.sync().keepBundles(), new dev.understudy.identity.IdentityStore(c.identityDir()),
+                c.sync().maxBundleBytes());
     }
 
     public Path dir() {
@@ -87,17 +104,63 @@ public final class BundleStore {
     public record Index(List<Entry> entries, Map<String, Long> lastAccepted) {
     }
 
+    /**
+     * The index, its last accepted sequences raised to the high-water mark. A damaged index is set aside and
+     * rebuilt from the stored bundles (when this store has the identities to open them), as is a lost one while
+     * bundles remain; without identities a damaged index is an error naming the file.
+     */
     public Index index() throws IOException, BadInputException {
         Path f = dir.resolve(INDEX);
+        Map<String, Long> high = highWater();
         if (!Files.exists(f)) {
-            return new Index(List.of(), Map.of());
+            if (rebuild != null && hasSignatures()) {
+                return rebuilt(high, "is missing while bundles remain");
+            }
+            return new Index(List.of(), high);
         }
-        ObjectNode n = Json.parseObject(Files.readAllBytes(f), f.toString());
+        ObjectNode n;
+        try {
+            n = Json.parseObject(Files.readAllBytes(f), f.toString());
+        } catch (BadInputException e) {
+            if (rebuild == null) {
+                throw e;
+            }
+            Path aside = f.resolveSibling(INDEX + ".corrupt-" + System.currentTimeMillis());
+            Files.move(f, aside);
+            return rebuilt(high, "is damaged (" + e.getMessage() + "; kept as " + aside.getFileName() + ")");
+        }
         List<Entry> es = new ArrayList<>();
         n.path("bundles").forEach(b -> es.add(Entry.parse(b)));
-        Map<String, Long> last = new TreeMap<>();
-        n.path("lastAccepted").fields().forEachRemaining(e -> last.put(e.getKey(), e.getValue().asLong()));
+        Map<String, Long> last = new TreeMap<>(high);
+        n.path("lastAccepted").fields().forEachRemaining(e -> last.merge(e.getKey(), e.getValue().asLong(), Math::max));
         return new Index(es, last);
+    }
+
+    private Index rebuilt(Map<String, Long> high, String why) throws IOException, BadInputException {
+        Index idx = rebuild.rebuild(high);
+        writeIndex(idx.entries(), idx.lastAccepted());
+        LOG.error("bundle store {}: the index {}; rebuilt it from {} stored bundle(s), last accepted {}", dir, why,
+                idx.entries().size(), idx.lastAccepted());
+        return idx;
+    }
+
+    private boolean hasSignatures() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + Bundle.SIG)) {
+            return ds.iterator().hasNext();
+        }
+    }
+
+    /** The high-water mark; a damaged one is set aside (the index and the bundles still hold the sequences). */
+    private Map<String, Long> highWater() throws IOException {
+        Map<String, Long> m = new TreeMap<>();
+        ObjectNode n = Json.readStateOrSetAside(dir.resolve(HIGH_WATER), LOG);
+        if (n != null) {
+            n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asLong()));
+        }
+        return m;
     }
 
     private void writeIndex(List<Entry> es, Map<String, Long> last) throws IOException {
@@ -116,11 +179,11 @@ public final class BundleStore {
         AtomicFiles.createPrivateDirectories(dir);
         Bundle.Header h = o.header();
         String name = Bundle.name(h.validator(), h.source(), h.seq());
+        Index idx = index();
         AtomicFiles.write(dir.resolve(name + Bundle.AGE), ciphertext);
         AtomicFiles.write(dir.resolve(name + Bundle.SIG), sigFile);
         Entry e = new Entry(name, name + Bundle.AGE, h.source(), h.seq(), h.epoch(), h.created(), Instant.now().toString(),
                 o.manifest().periods(), o.files().size(), Manifest.sha256(ciphertext), ciphertext.length, opener.recipient());
-        Index idx = index();
         List<Entry> es = new ArrayList<>(idx.entries());
         es.removeIf(x -> x.name().equals(name));
         es.add(e);
@@ -128,6 +191,10 @@ public final class BundleStore {
         last.merge(h.source(), h.seq(), Math::max);
         List<Entry> drop = pruneCandidates(es);
         es.removeAll(drop);
+        // the high-water mark first: whatever happens to the index later, a replay of this sequence stays refused
+        ObjectNode hw = Json.object();
+        last.forEach(hw::put);
+        AtomicFiles.write(dir.resolve(HIGH_WATER), Json.pretty(hw));
         writeIndex(es, last);
         for (Entry d : drop) {
             Files.deleteIfExists(dir.resolve(d.file()));
@@ -163,6 +230,13 @@ public final class BundleStore {
             }
         }
         return drop;
+    }
+
+    /** Every stored bundle that covers a period, the most recently accepted first. */
+    public List<Entry> coveringNewestFirst(long period) throws IOException, BadInputException {
+        List<Entry> out = new ArrayList<>(index().entries().stream().filter(e -> e.covers(period)).toList());
+        java.util.Collections.reverse(out);
+        return out;
     }
 
     /** The most recently accepted bundle that covers a period, or null. */
@@ -226,31 +300,33 @@ public final class BundleStore {
         Files.deleteIfExists(dir.resolve(e.file()));
     }
 
+    /** One file of a refused upload: its size as found, and its content when it was read (null: not kept). */
+    public record Piece(String suffix, long size, byte[] content) {
+    }
+
     /**
-     * Copies a refused bundle's files to quarantine with a reason record, then removes them from where they
-     * were (copy, not rename: incoming may be on another file system); returns the reason file.
+     * Records a refused upload in quarantine: a reason record, and the content of each piece that was read
+     * (within its cap, never through a link). The caller removes the upload itself. Returns the reason file.
      */
-    public Path quarantine(String name, Path age, Path sig, Rejection r) throws IOException {
+    public Path quarantine(String name, Rejection r, List<Piece> pieces) throws IOException {
         AtomicFiles.createPrivateDirectories(quarantine);
-        String base = Instant.now().toString().replace(':', '-') + "-" + name;
+        // the name is the uploader's choice: only safe characters, and short enough for the file system
+        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        String base = Instant.now().toString().replace(':', '-') + "-" + (safe.length() > 100 ? safe.substring(0, 100) : safe);
         ObjectNode reason = Json.object();
-        reason.put("bundle", name);
+        reason.put("bundle", Bundle.shown(name));
         reason.put("reason", r.reason().name());
         reason.put("message", r.getMessage());
         reason.put("at", Instant.now().toString());
+        ArrayNode files = reason.putArray("files");
+        for (Piece p : pieces) {
+            files.addObject().put("suffix", p.suffix()).put("size", p.size()).put("kept", p.content() != null);
+            if (p.content() != null) {
+                AtomicFiles.write(quarantine.resolve(base + p.suffix()), p.content());
+            }
+        }
         Path f = quarantine.resolve(base + ".reason.json");
-        for (Path p : new Path[] {age, sig}) {
-            if (p != null && Files.exists(p)) {
-                String suffix = p.getFileName().toString().endsWith(Bundle.SIG) ? Bundle.SIG : Bundle.AGE;
-                AtomicFiles.copy(p, quarantine.resolve(base + suffix), AtomicFiles.PRIVATE);
-            }
-        }
         AtomicFiles.write(f, Json.pretty(reason));
-        for (Path p : new Path[] {age, sig}) {
-            if (p != null) {
-                Files.deleteIfExists(p);
-            }
-        }
         trimQuarantine();
         return f;
     }

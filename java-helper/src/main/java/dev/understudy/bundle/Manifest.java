@@ -68,26 +68,37 @@ public record Manifest(String validator, String source, long seq, long epoch, St
     }
 
     static Manifest parse(JsonNode n, String src) throws Rejection {
-        try {
-            List<PeriodKeys> periods = new ArrayList<>();
-            for (JsonNode p : array(n, "periods", src)) {
-                List<String> ids = new ArrayList<>();
-                for (JsonNode id : array(p, "keyIds", src)) {
-                    ids.add(id.asText());
-                }
-                periods.add(new PeriodKeys(need(p, "period", src).asLong(), ids));
+        List<PeriodKeys> periods = new ArrayList<>();
+        for (JsonNode p : array(n, "periods", src)) {
+            List<String> ids = new ArrayList<>();
+            for (JsonNode id : array(p, "keyIds", src)) {
+                ids.add(id.asText());
             }
-            List<FileEntry> files = new ArrayList<>();
-            for (JsonNode f : array(n, "files", src)) {
-                files.add(new FileEntry(need(f, "path", src).asText(), Integer.parseInt(need(f, "mode", src).asText(), 8),
-                        need(f, "size", src).asLong(), need(f, "sha256", src).asText()));
+            if (ids.isEmpty()) {
+                // a period without a key would count as covered while nothing here can sign it
+                throw new Rejection(Rejection.Reason.MALFORMED, src + ": a period lists no key (field 'keyIds' is empty)");
             }
-            return new Manifest(need(n, "validator", src).asText(), need(n, "source", src).asText(),
-                    need(n, "seq", src).asLong(), need(n, "epoch", src).asLong(), need(n, "created", src).asText(),
-                    need(n, "adapter", src).asText(), periods, files);
-        } catch (NumberFormatException e) {
-            throw new Rejection(Rejection.Reason.MALFORMED, src + ": a file mode is not octal: " + e.getMessage());
+            periods.add(new PeriodKeys(need(p, "period", src).asLong(), ids));
         }
+        List<FileEntry> files = new ArrayList<>();
+        for (JsonNode f : array(n, "files", src)) {
+            String path = need(f, "path", src).asText();
+            try {
+                Tar.checkPath(path);
+            } catch (Tar.TarException e) {
+                throw new Rejection(Rejection.Reason.MALFORMED, src + ": a file path is unsafe (absolute, empty or with"
+                        + " '.' or '..' parts)");
+            }
+            String mode = need(f, "mode", src).asText();
+            if (!mode.matches("[0-7]{1,4}")) {
+                throw new Rejection(Rejection.Reason.MALFORMED, src + ": a file mode is not an octal number of up to 4 digits");
+            }
+            files.add(new FileEntry(path, Integer.parseInt(mode, 8),
+                    need(f, "size", src).asLong(), need(f, "sha256", src).asText()));
+        }
+        return new Manifest(need(n, "validator", src).asText(), need(n, "source", src).asText(),
+                need(n, "seq", src).asLong(), need(n, "epoch", src).asLong(), need(n, "created", src).asText(),
+                need(n, "adapter", src).asText(), periods, files);
     }
 
     private static JsonNode need(JsonNode n, String field, String src) throws Rejection {

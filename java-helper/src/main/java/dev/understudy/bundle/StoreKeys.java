@@ -29,7 +29,7 @@ public final class StoreKeys implements Keys {
     public StoreKeys(Config config, NodeAdapter node) {
         this.config = config;
         this.node = node;
-        this.store = new BundleStore(config.stateDir(), config.sync().keepBundles());
+        this.store = BundleStore.of(config);
         this.ids = new IdentityStore(config.identityDir());
     }
 
@@ -70,9 +70,37 @@ public final class StoreKeys implements Keys {
                     + " the role at epoch {}); installing the bundle's", config.validator(), config.host(), nodeIds, period, e.name(),
                     e.epoch(), heldBefore);
         }
-        BundleStore.Stored b = store.read(e);
-        Bundle.Opened o = Bundle.reopen(b.signature(), b.ciphertext(), b.entry().sha256(), ids.decryptionIdentities(),
-                config.sync().maxBundleBytes(), e.name());
+        Bundle.Opened o = null;
+        Exception first = null;
+        // the newest bundle first; if it no longer opens (damaged on disk), the newest older one that does and
+        // would have been chosen the same way
+        for (BundleStore.Entry c : store.coveringNewestFirst(period)) {
+            if (!c.name().equals(e.name()) && !(nodeIds.isEmpty() || (c.epoch() > heldBefore && heldBefore >= 0
+                    && !new HashSet<>(nodeIds).containsAll(idsOf(c.periods(), period))))) {
+                continue;
+            }
+            try {
+                BundleStore.Stored b = store.read(c);
+                o = Bundle.reopen(b.signature(), b.ciphertext(), b.entry().sha256(), ids.decryptionIdentities(),
+                        config.sync().maxBundleBytes(), c.name());
+                if (!c.name().equals(e.name())) {
+                    LOG.error("validator {} on {}: bundle {} does not open ({}); installing the older bundle {} instead",
+                            config.validator(), config.host(), e.name(), first.getMessage(), c.name());
+                }
+                e = c;
+                break;
+            } catch (Rejection | IOException r) {
+                LOG.error("validator {} on {}: stored bundle {} does not open: {}", config.validator(), config.host(), c.name(),
+                        r.getMessage());
+                first = first == null ? r : first;
+            }
+        }
+        if (o == null) {
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            throw first instanceof Rejection r ? r : new Rejection(Rejection.Reason.MALFORMED, "no stored bundle covers period " + period);
+        }
         Path dir = config.stateDir().resolve("install-" + e.seq());
         try {
             AtomicFiles.createPrivateDirectories(dir);

@@ -106,14 +106,14 @@ public final class Tar {
             String prefix = str(tar, pos + 345, 155);
             String path = prefix.isEmpty() ? name : prefix + "/" + name;
             if (type != '0' && type != 0) {
-                throw new TarException(path + ": only regular files are allowed, found type '" + (char) type + "'");
+                throw new TarException(Bundle.shown(path) + ": only regular files are allowed, found type '" + Bundle.shown(String.valueOf((char) type)) + "'");
             }
             checkPath(path);
             long size = parseOctal(tar, pos + 124, 12, "size");
             int mode = (int) parseOctal(tar, pos + 100, 8, "mode");
             pos += BLOCK;
             if (size > tar.length - pos) {
-                throw new TarException(path + ": archive is truncated (entry needs " + size + " bytes, "
+                throw new TarException(Bundle.shown(path) + ": archive is truncated (entry needs " + size + " bytes, "
                         + (tar.length - pos) + " remain)");
             }
             out.add(new Entry(path, mode, Arrays.copyOfRange(tar, pos, pos + (int) size)));
@@ -123,11 +123,11 @@ public final class Tar {
 
     static void checkPath(String path) throws TarException {
         if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")) {
-            throw new TarException("unsafe path '" + path + "'");
+            throw new TarException("unsafe path '" + Bundle.shown(path) + "'");
         }
         for (String part : path.split("/")) {
             if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-                throw new TarException("unsafe path '" + path + "'");
+                throw new TarException("unsafe path '" + Bundle.shown(path) + "'");
             }
         }
     }
@@ -168,10 +168,10 @@ public final class Tar {
         if (s.isEmpty()) {
             return 0;
         }
-        try {
-            return Long.parseLong(s, 8);
-        } catch (NumberFormatException e) {
-            throw new TarException("header field " + field + " is not an octal number: '" + s + "'");
+        // digits only: Long.parseLong would take a sign ("-1"), and a negative size is no size
+        if (!s.matches("[0-7]{1,11}")) {
+            throw new TarException("header field " + field + " is not an octal number");
         }
+        return Long.parseLong(s, 8);
     }
 }

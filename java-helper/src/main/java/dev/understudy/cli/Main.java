@@ -51,6 +51,8 @@ public final class Main {
             return cmd.run(rest, io);
         } catch (Exception e) {
             return Failures.report(cmd.name(), e, io);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            return Failures.report(cmd.name(), e, io);
         }
     }
 

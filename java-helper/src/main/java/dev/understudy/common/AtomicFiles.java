@@ -17,6 +17,8 @@ import java.util.Set;
 public final class AtomicFiles {
     public static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
     public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+    /** World-readable: what another account must read (an acknowledgement in the drop). */
+    public static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFiles() {
@@ -31,14 +33,17 @@ public final class AtomicFiles {
         Path tmp = tempSibling(target);
         try {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(perms));
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            // the directory may be the service user's while root writes: what was created must not have been
+            // swapped for a link before it is opened or its mode set
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
                 ch.force(true);
             }
-            Files.setPosixFilePermissions(tmp, perms);
+            Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).setPermissions(perms);
             ownLikeParent(tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
@@ -57,8 +62,11 @@ public final class AtomicFiles {
         if (ROOT) {
             Path parent = p.toAbsolutePath().getParent();
             java.nio.file.attribute.UserPrincipal owner = Files.getOwner(parent);
-            if (!owner.equals(Files.getOwner(p))) {
-                Files.setOwner(p, owner);
+            // lchown: a link planted in the directory must not hand its target to the directory's owner
+            java.nio.file.attribute.PosixFileAttributeView v = Files.getFileAttributeView(p,
+                    java.nio.file.attribute.PosixFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!owner.equals(v.getOwner())) {
+                v.setOwner(owner);
             }
         }
     }
@@ -69,7 +77,7 @@ public final class AtomicFiles {
         try {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(perms));
             try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                 FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                 FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 long pos = 0;
                 long size = in.size();
                 while (pos < size) {

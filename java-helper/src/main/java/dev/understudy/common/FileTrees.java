@@ -3,8 +3,13 @@ package dev.understudy.common;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.attribute.UserPrincipal;
 
 /** Recursive copy, ownership change and deletion of small directory trees (key directories). */
@@ -65,5 +70,40 @@ public final class FileTrees {
             }
         }
         Files.delete(p);
+    }
+
+    /** How deep {@link #deleteIn} goes before it gives up on a tree (nothing of ours nests deeper). */
+    static final int MAX_DEPTH = 16;
+
+    /**
+     * Deletes the entry {@code name} of an open directory, and what is under it when it is a directory, without
+     * ever following a symbolic link: every step is relative to an open directory handle, so an entry swapped for a
+     * link while this runs cannot lead the deletion out of the tree. For directories a less privileged user can
+     * write (the drop box), where {@link #delete} could be raced.
+     */
+    public static void deleteIn(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        deleteIn(dir, name, 0);
+    }
+
+    private static void deleteIn(SecureDirectoryStream<Path> dir, Path name, int depth) throws IOException {
+        boolean isDir = dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .readAttributes().isDirectory();
+        if (!isDir) {
+            dir.deleteFile(name);
+            return;
+        }
+        if (depth >= MAX_DEPTH) {
+            throw new IOException(name + ": directory tree deeper than " + MAX_DEPTH + " levels; not removed");
+        }
+        try (SecureDirectoryStream<Path> sub = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            List<Path> names = new ArrayList<>();
+            for (Path c : sub) {
+                names.add(c.getFileName());
+            }
+            for (Path c : names) {
+                deleteIn(sub, c, depth + 1);
+            }
+        }
+        dir.deleteDirectory(name);
     }
 }

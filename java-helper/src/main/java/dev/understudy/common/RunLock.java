@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 
 /**
@@ -36,11 +39,7 @@ public final class RunLock implements AutoCloseable {
      */
     public static RunLock acquire(Path file, String what, Duration wait) throws IOException, TempFailException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        boolean created = !Files.exists(file);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        if (created) {
-            AtomicFiles.ownLikeParent(file);
-        }
+        FileChannel ch = open(file);
         long deadline = System.nanoTime() + wait.toNanos();
         FileLock l;
         while ((l = tryLock(ch)) == null && System.nanoTime() < deadline) {
@@ -57,6 +56,28 @@ public final class RunLock implements AutoCloseable {
             throw new TempFailException("another " + what + " is running (lock " + file + " held" + waited + "); try again later");
         }
         return new RunLock(ch, l);
+    }
+
+    /**
+     * Opens the lock file without following a link and only if it is a regular file: the directory may be
+     * writable by a less privileged user than the caller (root's agent locks in the service user's state
+     * directory), who must not be able to point root at another file or at a FIFO that blocks the open.
+     */
+    private static FileChannel open(Path file) throws IOException {
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
+            AtomicFiles.ownLikeParent(file);
+            return ch;
+        } catch (FileAlreadyExistsException e) {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                throw new IOException("lock file " + file + " is " + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory()
+                        ? "a directory" : "not a regular file") + "; refusing to open it (remove it if nothing should"
+                        + " have put it there)");
+            }
+            return FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     private static FileLock tryLock(FileChannel ch) throws IOException {

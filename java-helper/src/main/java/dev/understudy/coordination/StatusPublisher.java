@@ -123,7 +123,11 @@ final class StatusPublisher implements AutoCloseable {
             }
         }
         s.put("inCurrentSet", node.evidence(cs.takeoverRounds()).inCurrentSet());
-        List<ObjectNode> q = new BundleStore(config.stateDir(), config.sync().keepBundles()).quarantined();
+        ObjectNode refusals = dev.understudy.transfer.Push.refusals(config.stateDir());
+        if (!refusals.isEmpty()) {
+            s.putObject("push").set("refused", refusals);
+        }
+        List<ObjectNode> q = BundleStore.of(config).quarantined();
         ObjectNode b = s.putObject("bundles");
         b.put("quarantined", q.size());
         if (!q.isEmpty()) {

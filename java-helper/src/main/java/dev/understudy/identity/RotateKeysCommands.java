@@ -89,7 +89,7 @@ public final class RotateKeysCommands {
         protected int execute(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
             IdentityStore ids = new IdentityStore(c.identityDir());
-            BundleStore store = new BundleStore(c.stateDir(), c.sync().keepBundles());
+            BundleStore store = BundleStore.of(c);
             long max = c.sync().maxBundleBytes();
             int n = 0;
             try (RunLock lock = RunLock.acquire(c.stateDir().resolve("identity.lock"), "key rotation");
@@ -146,7 +146,7 @@ public final class RotateKeysCommands {
         protected int execute(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
             IdentityStore ids = new IdentityStore(c.identityDir());
-            BundleStore store = new BundleStore(c.stateDir(), c.sync().keepBundles());
+            BundleStore store = BundleStore.of(c);
             try (RunLock lock = RunLock.acquire(c.stateDir().resolve("identity.lock"), "key rotation")) {
                 Set<String> retired = new HashSet<>();
                 ids.describe().path("retired").forEach(r -> retired.add(r.path("recipient").asText()));

@@ -10,9 +10,13 @@ import java.util.List;
 
 /** What the backup needs for the current and next period: the files and the periods they cover. */
 public record KeySet(List<KeyFile> files, List<PeriodKeys> periods) {
+    /**
+     * A period without a key (the next one before its election) is left out: listed, it would count as covered on
+     * the receiving side while nothing there can sign it, and a receiver refuses such a manifest.
+     */
     public KeySet {
         files = List.copyOf(files);
-        periods = List.copyOf(periods);
+        periods = periods.stream().filter(p -> !p.keyIds().isEmpty()).toList();
     }
 
     /** A hash over paths, modes, contents and periods: it changes exactly when the key set does. */

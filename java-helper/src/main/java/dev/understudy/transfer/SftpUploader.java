@@ -94,6 +94,39 @@ public final class SftpUploader {
     }
 
     public void upload(Target t, Bundle.Sealed b) throws UploadException {
+        session(t, "upload to " + t.dir(), sftp -> {
+            put(sftp, t.dir(), b.name() + Bundle.AGE, b.ciphertext());
+            put(sftp, t.dir(), b.name() + Bundle.SIG, b.signature());
+            return null;
+        });
+    }
+
+    /**
+     * Reads a small file from the peer's drop account (its acknowledgement); null when there is none. More than
+     * {@code max} bytes is an error: the file is the peer's, but the account may be a thief's too.
+     */
+    public byte[] read(Target t, String path, int max) throws UploadException {
+        return session(t, "read " + path, sftp -> {
+            if (sftp.statExistence(path) == null) {
+                return null;
+            }
+            try (net.schmizz.sshj.sftp.RemoteFile f = sftp.open(path);
+                 InputStream in = f.new RemoteFileInputStream()) {
+                byte[] b = in.readNBytes(max + 1);
+                if (b.length > max) {
+                    throw new IOException(path + " is larger than " + max + " bytes");
+                }
+                return b;
+            }
+        });
+    }
+
+    /** One SFTP session's work. */
+    private interface SftpWork<T> {
+        T run(SFTPClient sftp) throws IOException;
+    }
+
+    private <T> T session(Target t, String what, SftpWork<T> work) throws UploadException {
         if (!Files.isReadable(knownHosts)) {
             throw new UploadException(UploadException.Kind.HOST_KEY, knownHosts + " is missing or unreadable: no pinned host keys",
                     null);
@@ -129,10 +162,9 @@ public final class SftpUploader {
                         + " with " + privateKey + " failed: " + e.getMessage(), e);
             }
             try (SFTPClient sftp = ssh.newSFTPClient()) {
-                put(sftp, t.dir(), b.name() + Bundle.AGE, b.ciphertext());
-                put(sftp, t.dir(), b.name() + Bundle.SIG, b.signature());
+                return work.run(sftp);
             } catch (IOException e) {
-                throw new UploadException(UploadException.Kind.REMOTE, t.host() + ": upload to " + t.dir() + " failed: "
+                throw new UploadException(UploadException.Kind.REMOTE, t.host() + ": " + what + " failed: "
                         + e.getMessage(), e);
             }
         } catch (IOException e) {

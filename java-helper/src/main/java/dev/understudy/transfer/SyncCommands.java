@@ -141,7 +141,7 @@ public final class SyncCommands {
         protected int execute(Options o, Io io) throws Exception {
             Config c = Config.load(o.configPath());
             NodeAdapter node = NodeAdapters.create(c);
-            BundleStore store = new BundleStore(c.stateDir(), c.sync().keepBundles());
+            BundleStore store = BundleStore.of(c);
             ObjectNode out = Json.object();
             out.put("validator", c.validator());
             out.put("host", c.host());

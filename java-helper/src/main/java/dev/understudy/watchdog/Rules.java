@@ -111,6 +111,13 @@ public final class Rules {
         }
 
         for (Observation.HostView h : o.hosts()) {
+            JsonNode refused = h.fresh(stale) ? h.status().path("push").path("refused") : null;
+            if (refused != null) {
+                refused.fields().forEachRemaining(e -> out.add(Alert.of(AlertName.PUSH_REFUSED, v, h.host() + "->" + e.getKey(),
+                        h.host() + " refuses to send keys to " + e.getKey() + ": " + e.getValue().path("message").asText())));
+            }
+        }
+        for (Observation.HostView h : o.hosts()) {
             if (h.host().equals(o.holder())) {
                 // the holder made the keys; its grace starts afresh when it becomes a standby
                 s.keysMissingSinceMs.keySet().removeIf(k -> k.startsWith(h.host() + "|"));

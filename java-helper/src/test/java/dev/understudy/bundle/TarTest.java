@@ -62,6 +62,18 @@ class TarTest {
         assertTrue(assertThrows(Tar.TarException.class, () -> Tar.read(escape)).getMessage().contains("unsafe path"));
     }
 
+    @Test
+    void aSignedSizeOrAnyNonDigitInANumericFieldIsRefusedWithoutQuotingIt() {
+        byte[] t = Tar.write(List.of(new Tar.Entry("files/k", 0600, new byte[1])));
+        byte[] field = "-0000000001\0".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < field.length; i++) {
+            t = withHeader(t, 124 + i, field[i]);
+        }
+        byte[] negative = t;
+        Tar.TarException e = assertThrows(Tar.TarException.class, () -> Tar.read(negative));
+        assertEquals("header field size is not an octal number", e.getMessage());
+    }
+
     /** Changes one header byte and fixes the checksum, as an attacker with the archive would. */
     static byte[] withHeader(byte[] tar, int offset, byte value) {
         byte[] t = tar.clone();

@@ -53,4 +53,29 @@ class RunLockTest {
             assertTrue(e.getMessage().contains("held for 400 ms"), e.getMessage());
         }
     }
+
+    @Test
+    void aLinkADirectoryOrAFifoInPlaceOfTheLockIsRefusedAndNothingIsFollowed() throws Exception {
+        Path target = dir.resolve("shadow");
+        java.nio.file.Files.writeString(target, "secret");
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("a.lock"), target);
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> RunLock.acquire(link, "sync receive"));
+        assertTrue(e.getMessage().contains("a symbolic link"), e.getMessage());
+        assertEquals("secret", java.nio.file.Files.readString(target), "the link's target is untouched");
+
+        Path dangling = java.nio.file.Files.createSymbolicLink(dir.resolve("b.lock"), dir.resolve("created-through-link"));
+        assertThrows(java.io.IOException.class, () -> RunLock.acquire(dangling, "sync receive"));
+        assertTrue(java.nio.file.Files.notExists(dir.resolve("created-through-link")), "nothing created through the link");
+
+        Path sub = java.nio.file.Files.createDirectory(dir.resolve("c.lock"));
+        assertTrue(assertThrows(java.io.IOException.class, () -> RunLock.acquire(sub, "sync receive")).getMessage()
+                .contains("a directory"));
+
+        Path fifo = dir.resolve("d.lock");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        long t0 = System.nanoTime();
+        assertTrue(assertThrows(java.io.IOException.class, () -> RunLock.acquire(fifo, "sync receive")).getMessage()
+                .contains("not a regular file"));
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "refused without blocking on the FIFO");
+    }
 }

@@ -124,6 +124,46 @@ class StoreKeysTest {
     }
 
     @Test
+    void whenTheNewestBundleNoLongerOpensTheNewestOlderOneThatDoesIsInstalled() throws Exception {
+        received(3, MAINS);
+        received(4, BACKUPS);
+        Path store = backup.stateDir().resolve("bundles");
+        String newest = dev.understudy.bundle.Bundle.name("val1", "lab-main", seq);
+        byte[] ct = Files.readAllBytes(store.resolve(newest + ".age"));
+        ct[ct.length / 2] ^= 1;
+        Files.write(store.resolve(newest + ".age"), ct); // damaged on disk after it was accepted
+        keys().ensureInstalled(P, 0);
+        assertEquals(List.of(List.of(MAINS)), installs, "the older bundle's keys, not none");
+    }
+
+    @Test
+    void aDamagedOrLostIndexIsRebuiltFromTheBundlesAndReplaysStayRefused() throws Exception {
+        received(3, MAINS);
+        received(4, BACKUPS);
+        Path store = backup.stateDir().resolve("bundles");
+        Files.writeString(store.resolve("index.json"), "{\"bundles\": [trunc");
+        var rebuilt = dev.understudy.bundle.BundleStore.of(backup).index();
+        assertEquals(List.of(seq - 1, seq), rebuilt.entries().stream().map(e -> e.seq()).toList());
+        assertEquals(seq, rebuilt.lastAccepted().get("lab-main"));
+        try (Stream<Path> s = Files.list(store)) {
+            assertTrue(s.anyMatch(f -> f.getFileName().toString().startsWith("index.json.corrupt-")), "the damaged copy is kept");
+        }
+        assertEquals(List.of(BACKUPS), keys().signingIds(List.of(P), 0).get(P));
+
+        // index and the newest bundle gone: the high-water mark still refuses a replay of that newest sequence
+        String newest = dev.understudy.bundle.Bundle.name("val1", "lab-main", seq);
+        byte[] replaySig = Files.readAllBytes(store.resolve(newest + ".sig"));
+        byte[] replayAge = Files.readAllBytes(store.resolve(newest + ".age"));
+        Files.delete(store.resolve("index.json"));
+        Files.delete(store.resolve(newest + ".sig"));
+        Files.delete(store.resolve(newest + ".age"));
+        Files.write(d.incoming.resolve(newest + ".age"), replayAge);
+        Files.write(d.incoming.resolve(newest + ".sig"), replaySig);
+        Receive.Result r = new Receive(backup).run();
+        assertEquals(List.of(newest + ": REPLAYED"), r.rejected(), r.toString());
+    }
+
+    @Test
     void keysBidUnderALaterEpochReplaceTheNodesOlderOnes() throws Exception {
         // this host held the role at epoch 5 with its own key; the other host took over (epoch 9) and re-bid
         nodeKeys.add(new PeriodKeys(P, List.of(BACKUPS)));

@@ -35,8 +35,10 @@ public final class Deployment {
         backupId = new IdentityStore(root.resolve("backup/identity")).init(false, null);
         incoming = root.resolve("backup/drop/incoming");
         Files.createDirectories(incoming);
+        Files.createDirectories(incoming.resolveSibling("acks"));
         mainIncoming = root.resolve("main/drop/incoming");
         Files.createDirectories(mainIncoming);
+        Files.createDirectories(mainIncoming.resolveSibling("acks"));
         Files.createDirectories(root.resolve("main/ssh"));
         sshKey = root.resolve("main/ssh/push_ed25519");
         clientPublicKey = SftpServer.clientKey(sshKey);

@@ -15,6 +15,7 @@ import dev.understudy.node.KeyFile;
 import dev.understudy.node.NodeAdapters;
 import dev.understudy.testing.Cli;
 import dev.understudy.testing.Deployment;
+import dev.understudy.testing.DropPair;
 import dev.understudy.testing.SftpServer;
 import dev.understudy.testing.SimnetLab;
 import java.nio.charset.StandardCharsets;
@@ -39,11 +40,10 @@ class PushReceiveTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        lab = new SimnetLab(dir.resolve("net"), 100, 30, 10);
-        d = new Deployment(dir.resolve("deploy"));
-        drop = new SftpServer(d.incoming.getParent(), "drop", d.clientPublicKey);
-        drop.writeKnownHosts(d.knownHosts);
-        d.writeConfigs(lab.nodes(), drop.port());
+        DropPair pair = new DropPair(dir, 30, 10);
+        lab = pair.lab;
+        d = pair.d;
+        drop = pair.drop;
         SimnetLab.waitFor("main signing in the set", 5000,
                 () -> status(lab.main.url()).path("inCurrentSet").asBoolean() && status(lab.main.url()).path("signing").asBoolean());
     }
@@ -79,14 +79,17 @@ class PushReceiveTest {
         Cli.Run push = Cli.run("sync", "push", "--config", d.mainConfig.toString());
         assertEquals(0, push.code(), push.toString());
         assertTrue(push.out().contains("delivered val1-lab-main-"), push.out());
+        // uploaded is not accepted: until the backup acknowledges, the main waits (and sends nothing again)
         Cli.Run again = Cli.run("sync", "push", "--config", d.mainConfig.toString());
         assertEquals(0, again.code());
-        assertTrue(again.out().contains("up to date"), again.out());
+        assertTrue(again.out().contains("waiting for lab-backup to acknowledge"), again.out());
         Cli.Run recv = Cli.run("sync", "receive", "--config", d.backupConfig.toString());
         assertEquals(0, recv.code(), recv.toString());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(recv.out().contains("accepted val1-lab-main-"), recv.out());
         System.out.println("push, push again and receive of one bundle in-process: " + ms + " ms");
+        Cli.Run acked = Cli.run("sync", "push", "--config", d.mainConfig.toString());
+        assertTrue(acked.out().contains("up to date"), acked.out());
 
         Cli.Run st = Cli.run("sync", "status", "--config", d.backupConfig.toString(), "--verify", "--json");
         assertEquals(0, st.code(), st.toString());
@@ -134,8 +137,13 @@ class PushReceiveTest {
         try (var files = Files.list(d.incoming)) {
             assertEquals(0, files.count());
         }
+        // recorded for the agent's status and the watchdog's PUSH_REFUSED, with the new fingerprint
+        Path state = Config.load(d.mainConfig).stateDir();
+        assertTrue(Push.refusals(state).path("lab-backup").path("message").asText().matches(".*CHANGED \\(now SHA256:.*"),
+                Push.refusals(state).toString());
         drop.writeKnownHosts(d.knownHosts);
         assertEquals(0, Cli.run("sync", "push", "--config", d.mainConfig.toString()).code());
+        assertTrue(Push.refusals(state).isEmpty(), "a delivery clears the refusal: " + Push.refusals(state));
     }
 
     @Test

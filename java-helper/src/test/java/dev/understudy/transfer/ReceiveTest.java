@@ -159,20 +159,61 @@ class ReceiveTest {
     }
 
     @Test
-    void anUnreadableUploadDoesNotHoldUpTheBundlesBehindIt() throws Exception {
-        Bundle.Sealed first = good(1);
-        Bundles.drop(d.incoming, first);
-        // its signature cannot be read (a directory squats on the name, as a wrong owner or mode would)
-        Path sig = d.incoming.resolve(first.name() + ".sig");
-        Files.delete(sig);
-        Files.createDirectories(sig.resolve("x"));
-        Bundle.Sealed second = good(2);
-        Bundles.drop(d.incoming, second);
+    void everyHostileEntryIsRefusedOnItsOwnAndTheGoodBundleBehindThemIsStored() throws Exception {
+        String marker = "s3cr3t{drop}";
+        Path secret = Files.writeString(dir.resolve("secret.yml"), "token: " + marker + "\n");
+        Path in = d.incoming;
+        // links to a secret (symbolic and hard), to an endless device, a FIFO, a directory, a huge sparse file
+        Files.createSymbolicLink(in.resolve("a.sig"), secret);
+        Files.write(in.resolve("a.age"), new byte[10]);
+        Files.createLink(in.resolve("h.sig"), secret);
+        Files.write(in.resolve("h.age"), new byte[10]);
+        Files.createSymbolicLink(in.resolve("z.age"), Path.of("/dev/zero"));
+        Files.write(in.resolve("z.sig"), "{}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(0, new ProcessBuilder("mkfifo", in.resolve("f.sig").toString()).start().waitFor());
+        Files.createDirectories(in.resolve("d.sig/inner"));
+        Files.createSymbolicLink(in.resolve("d.sig/inner/link"), secret);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(in.resolve("big.sig").toFile(), "rw")) {
+            f.setLength(300L << 20);
+        }
+        Files.write(in.resolve("big.age"), new byte[10]);
+        // a partial upload left for hours, as a directory with a link inside
+        Path stale = Files.createDirectories(in.resolve(".tmp-old/x"));
+        Files.createSymbolicLink(stale.resolve("l"), secret);
+        Files.setLastModifiedTime(in.resolve(".tmp-old"), java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+        Bundle.Sealed next = good(7);
+        Bundles.drop(in, next);
+
         Cli.Run r = receive();
-        assertEquals(Exit.IO, r.code(), r.toString());
-        assertTrue(r.err().contains(first.name() + ": cannot read"), r.err());
-        assertEquals(List.of(first.name() + ".age", first.name() + ".sig"), incoming(), "the unreadable upload stays for the operator");
-        assertTrue(snapshot().keySet().stream().anyMatch(n -> n.startsWith(second.name())), "the bundle behind it was stored: " + snapshot().keySet());
+        assertEquals(Exit.DATA, r.code(), r.toString());
+        assertTrue(r.out().contains("accepted " + next.name()), r.toString());
+        for (String refused : List.of("a.sig: MALFORMED", "h.sig: MALFORMED", "z.age: MALFORMED", "f.sig: MALFORMED", "d.sig: MALFORMED",
+                "big: OVERSIZED", "z: INCOMPLETE")) {
+            assertTrue(r.err().contains("REJECTED " + refused), refused + " in " + r);
+        }
+        assertEquals(List.of("a.age", "h.age"), incoming(), "only the halves whose partner was refused wait (10 minutes)");
+        assertEquals("token: " + marker + "\n", Files.readString(secret), "the secret is untouched");
+        assertTrue(Files.exists(Path.of("/dev/zero")));
+        assertTrue(!r.toString().contains(marker), "the secret leaked into the output: " + r);
+        Path q = store.getParent().resolve("quarantine");
+        try (Stream<Path> files = Files.walk(q)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertTrue(!Files.readString(f, StandardCharsets.ISO_8859_1).contains(marker), "secret in " + f);
+                assertTrue(Files.size(f) < 1 << 20, f + " is " + Files.size(f) + " bytes");
+            }
+        }
+        try (Stream<Path> reasons = Files.list(q)) {
+            long notKept = reasons.filter(f -> f.toString().endsWith(".reason.json")).filter(f -> {
+                try {
+                    return Files.readString(f).contains("\"kept\" : false");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).count();
+            assertEquals(6, notKept, "links, FIFO, directory and the oversized pair are recorded without their content");
+        }
+        assertTrue(Files.notExists(in.resolve(".tmp-old")), "the stale partial upload is gone");
     }
 
     @Test
@@ -187,7 +228,7 @@ class ReceiveTest {
         assertEquals(List.of(10L, 14L, 15L), idx.entries().stream().map(e -> e.seq()).toList(),
                 "keep_bundles 3: the newest two of period 5 and the only one of period 4");
         try (Stream<Path> s = Files.list(store)) {
-            assertEquals(7, s.count(), "3 bundles (.age + .sig) and the index");
+            assertEquals(8, s.count(), "3 bundles (.age + .sig), the index and the high-water mark");
         }
     }
 }

@@ -243,6 +243,21 @@ class RulesTest {
     }
 
     @Test
+    void aHolderRefusingToPushForAChangedHostKeyIsCriticalAtOnceAndNamesTheFingerprint() {
+        ObjectNode m = status("holder", true, true, true, false);
+        m.putObject("push").putObject("refused").putObject("b").put("message",
+                "host key of 10.77.0.12 CHANGED (now SHA256:abc, /etc/understudy/ssh/known_hosts pins another)").put("at", NOW.toString());
+        Observation o = obs("m", chain(true, 1, false), m, status("standby", true, false, true, false));
+        Rules.Verdict v = Rules.evaluate(o, state(), CFG);
+        assertEquals(List.of("PUSH_REFUSED:m->b"), names(v));
+        Alert a = v.alerts().get(0);
+        assertEquals("critical", a.severity());
+        assertTrue(a.summary().contains("m refuses to send keys to b") && a.summary().contains("SHA256:abc"), a.summary());
+        m.remove("push");
+        assertEquals(List.of(), names(Rules.evaluate(o, state(), CFG)), "resolved once the host pushes to it again");
+    }
+
+    @Test
     void aHolderThatIsAliveButNotHeardOnTheChainIsAskedToStepDown() {
         Evidence silent = new Evidence(false, 70, 70, 100, 3, true, false, 0, 0, 0, 1000);
         Observation o = obs("m", silent, status("holder", true, true, true, false), status("standby", true, false, true, false));

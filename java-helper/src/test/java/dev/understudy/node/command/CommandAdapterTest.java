@@ -89,6 +89,7 @@ class CommandAdapterTest {
         assertArrayEquals(new byte[] {23, 68, 1, 2}, k.files().get(0).content());
         assertEquals(0600, k.files().get(0).mode());
         assertEquals(List.of("5A3F0C"), k.periods().get(0).keyIds());
+        assertEquals(1, k.periods().size(), "the next period lists no key yet: left out, not counted as covered");
     }
 
     @Test
