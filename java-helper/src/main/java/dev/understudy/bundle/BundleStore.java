@@ -331,19 +331,34 @@ public final class BundleStore {
         return f;
     }
 
+    /** The last quarantine read per directory: the record files' names and what they held. */
+    private record Read(List<Path> files, List<ObjectNode> records) {
+    }
+
+    private static final Map<Path, Read> QUARANTINE_READS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The quarantine records, oldest first. The agent's status asks every second; a record is written once under
+     * a unique name and never changed, so the records are parsed again only when the list of names changed.
+     */
     public List<ObjectNode> quarantined() throws IOException, BadInputException {
-        List<ObjectNode> out = new ArrayList<>();
         if (!Files.isDirectory(quarantine)) {
-            return out;
+            return new ArrayList<>();
         }
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(quarantine, "*.reason.json")) {
             ds.forEach(files::add);
         }
         files.sort(null);
+        Read last = QUARANTINE_READS.get(quarantine);
+        if (last != null && last.files().equals(files)) {
+            return new ArrayList<>(last.records());
+        }
+        List<ObjectNode> out = new ArrayList<>();
         for (Path f : files) {
             out.add(Json.parseObject(Files.readAllBytes(f), f.toString()));
         }
+        QUARANTINE_READS.put(quarantine, new Read(List.copyOf(files), List.copyOf(out)));
         return out;
     }
 
