@@ -107,7 +107,13 @@ public final class Receive {
             }
         }
         if (!run.accepted.isEmpty() || !run.rejected.isEmpty()) {
-            acknowledge();
+            try {
+                acknowledge();
+            } catch (IOException | BadInputException e) {
+                // what was stored stays stored; without an answer the peers send again after their wait
+                LOG.error("validator {}: cannot write the acknowledgements in {}: {}", config.validator(), ackDir(),
+                        e instanceof IOException io ? Failures.describe(io) : e.getMessage());
+            }
         }
         return new Result(run.accepted, run.rejected, run.failures);
     }

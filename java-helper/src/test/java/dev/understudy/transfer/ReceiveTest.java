@@ -217,6 +217,17 @@ class ReceiveTest {
     }
 
     @Test
+    void anAcknowledgementThatCannotBeWrittenDoesNotUndoTheStoredBundle() throws Exception {
+        // a directory squats on the acknowledgement's name: the write fails, the bundle stays stored
+        Files.createDirectories(d.incoming.resolveSibling("acks/lab-main.json/x"));
+        Bundle.Sealed b = good(5);
+        Bundles.drop(d.incoming, b);
+        Cli.Run r = receive();
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.exists(store.resolve(b.name() + ".age")));
+    }
+
+    @Test
     void theStoreKeepsTheLastNButNeverTheOnlyCopyOfAPeriod() throws Exception {
         Bundles.drop(d.incoming, Bundles.seal("lab-main", 10, 4, List.of(d.backupId.age().recipient()), d.mainId.signing()));
         assertEquals(0, receive().code());
