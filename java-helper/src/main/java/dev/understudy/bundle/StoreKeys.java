@@ -39,11 +39,19 @@ public final class StoreKeys implements Keys {
         if (e == null) {
             return null;
         }
+        return wanted(e, period, nodeIds, heldBefore) ? e : null;
+    }
+
+    /**
+     * Whether a bundle's keys should replace the node's for the period: the node has none, or the bundle was made
+     * under a later epoch than this host last held the role and holds keys the node lacks.
+     */
+    private static boolean wanted(BundleStore.Entry e, long period, List<String> nodeIds, long heldBefore) {
         if (nodeIds.isEmpty()) {
-            return e;
+            return true;
         }
         boolean later = heldBefore >= 0 && e.epoch() > heldBefore;
-        return later && !new HashSet<>(nodeIds).containsAll(idsOf(e.periods(), period)) ? e : null;
+        return later && !new HashSet<>(nodeIds).containsAll(idsOf(e.periods(), period));
     }
 
     @Override
@@ -75,8 +83,7 @@ public final class StoreKeys implements Keys {
         // the newest bundle first; if it no longer opens (damaged on disk), the newest older one that does and
         // would have been chosen the same way
         for (BundleStore.Entry c : store.coveringNewestFirst(period)) {
-            if (!c.name().equals(e.name()) && !(nodeIds.isEmpty() || (c.epoch() > heldBefore && heldBefore >= 0
-                    && !new HashSet<>(nodeIds).containsAll(idsOf(c.periods(), period))))) {
+            if (!c.name().equals(e.name()) && !wanted(c, period, nodeIds, heldBefore)) {
                 continue;
             }
             try {

@@ -72,6 +72,17 @@ public final class FileTrees {
         Files.delete(p);
     }
 
+    /** What a non-regular entry is, for a message: "a symbolic link", "a directory" or a special file. */
+    public static String kind(java.nio.file.attribute.BasicFileAttributes a) {
+        if (a.isSymbolicLink()) {
+            return "a symbolic link";
+        }
+        if (a.isDirectory()) {
+            return "a directory";
+        }
+        return "a special file (FIFO, socket or device)";
+    }
+
     /** How deep {@link #deleteIn} goes before it gives up on a tree (nothing of ours nests deeper). */
     static final int MAX_DEPTH = 16;
 

@@ -72,9 +72,8 @@ public final class RunLock implements AutoCloseable {
         } catch (FileAlreadyExistsException e) {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!a.isRegularFile()) {
-                throw new IOException("lock file " + file + " is " + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory()
-                        ? "a directory" : "not a regular file") + "; refusing to open it (remove it if nothing should"
-                        + " have put it there)");
+                throw new IOException("lock file " + file + " is " + FileTrees.kind(a) + ", not a regular file; refusing to"
+                        + " open it (remove it if nothing should have put it there)");
             }
             return FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         }

@@ -194,7 +194,7 @@ public final class Receive {
                     }
                 } else if (!a.isRegularFile()) {
                     refuse(dir, n, u, null, new Rejection(Rejection.Reason.MALFORMED, "upload " + Bundle.shown(n) + " is "
-                            + kind(a) + ", not a regular file; removed without reading it"), false);
+                            + FileTrees.kind(a) + ", not a regular file; removed without reading it"), false);
                 } else if (links(name) > 1) {
                     refuse(dir, n, u, null, new Rejection(Rejection.Reason.MALFORMED, "upload " + Bundle.shown(n)
                             + " has other hard links (it may be another file's name); removed without reading it"), false);
@@ -337,15 +337,5 @@ public final class Receive {
             }
             return out.toByteArray();
         }
-    }
-
-    private static String kind(BasicFileAttributes a) {
-        if (a.isSymbolicLink()) {
-            return "a symbolic link";
-        }
-        if (a.isDirectory()) {
-            return "a directory";
-        }
-        return "a special file (FIFO, socket or device)";
     }
 }
