@@ -52,14 +52,17 @@ public final class Config {
     }
 
     public static Config load(Path file) throws BadInputException, IOException {
+        return parse(read(file), file);
+    }
+
+    /** The configuration file's bytes, for {@link #parse}. */
+    public static byte[] read(Path file) throws BadInputException, IOException {
         Objects.requireNonNull(file, "config path required");
-        byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new BadInputException(file + ": config file does not exist");
         }
-        return parse(bytes, file);
     }
 
     public static Config parse(byte[] yaml, Path file) throws BadInputException {

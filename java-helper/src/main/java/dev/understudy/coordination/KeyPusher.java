@@ -27,6 +27,9 @@ final class KeyPusher implements AutoCloseable {
         return t;
     });
     private Future<?> running;
+    /** The last configuration parsed on the push thread, and the bytes it came from. */
+    private Config parsed;
+    private byte[] parsedFrom;
 
     KeyPusher(Config config, NodeAdapter node, Consumer<String> error) {
         this.config = config;
@@ -41,7 +44,7 @@ final class KeyPusher implements AutoCloseable {
         }
         running = thread.submit(() -> {
             try (RunLock lock = RunLock.acquire(config.stateDir().resolve("push.lock"), "sync push")) {
-                Config current = Config.load(config.source());
+                Config current = current();
                 Push.Result r = new Push(current, node, Push.uploader(current)).run(false);
                 r.failures().forEach(f -> error.accept("push: " + f.getMessage()));
             } catch (TempFailException e) {
@@ -50,6 +53,19 @@ final class KeyPusher implements AutoCloseable {
                 error.accept("push: " + e.getMessage());
             }
         });
+    }
+
+    /**
+     * The configuration as its file says now, parsed again only when the file's bytes changed (a parse builds a YAML
+     * mapper: most of a push check's allocation, every push interval).
+     */
+    private Config current() throws IOException, BadInputException {
+        byte[] now = Config.read(config.source());
+        if (parsed == null || !java.util.Arrays.equals(now, parsedFrom)) {
+            parsed = Config.parse(now, config.source());
+            parsedFrom = now;
+        }
+        return parsed;
     }
 
     @Override

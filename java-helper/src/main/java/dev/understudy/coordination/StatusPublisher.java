@@ -37,7 +37,11 @@ final class StatusPublisher implements AutoCloseable {
     private final long checkNanos;
     private final Consumer<String> error;
     private long statusLease;
+    private long statusLeaseRenewedNanos;
     private long nextNanos = System.nanoTime();
+    /** The last answer to whether the validator is in the current set, and when it was given. */
+    private Boolean inCurrentSet;
+    private long inCurrentSetAtNanos;
 
     StatusPublisher(Config config, Etcd etcd, NodeAdapter node, NodeObserver observer, Keys keys, HangWatchdog watchdog,
             long checkNanos, Consumer<String> error) throws BadInputException {
@@ -83,14 +87,39 @@ final class StatusPublisher implements AutoCloseable {
                 .put("lastError", lastError.get());
         try {
             Duration rt = cs.requestTimeout();
-            if (statusLease == 0 || etcd.keepAlive(statusLease, rt) <= 0) {
-                statusLease = etcd.grant(Math.max(5, cs.leaseTtl().toSeconds() * 2), rt);
-            }
+            renewStatusLease(done, rt);
             etcd.put(key, Json.MAPPER.writeValueAsString(s), statusLease, rt);
         } catch (EtcdException | JsonProcessingException e) {
+            // the lease may be gone (etcd restored, a long pause): the next publication starts a new one
+            statusLease = 0;
             error.accept("publishing status: " + e.getMessage());
         }
     }
+
+    /**
+     * The status key's lease lives {@link #STATUS_TTL_FACTOR} signing-role TTLs (at least 5 s) and is renewed when a
+     * third of that has passed, not with every publication: one etcd request a second fewer, and a stopped agent's
+     * status still disappears within one status TTL.
+     */
+    private void renewStatusLease(long nowNanos, Duration rt) throws EtcdException {
+        long ttl = Math.max(5, cs.leaseTtl().toSeconds() * STATUS_TTL_FACTOR);
+        if (statusLease != 0 && nowNanos - statusLeaseRenewedNanos < Duration.ofSeconds(ttl).toNanos() / 3) {
+            return;
+        }
+        if (statusLease == 0 || etcd.keepAlive(statusLease, rt) <= 0) {
+            statusLease = etcd.grant(ttl, rt);
+        }
+        statusLeaseRenewedNanos = nowNanos;
+    }
+
+    /** The status lease's TTL in signing-role lease TTLs. */
+    static final int STATUS_TTL_FACTOR = 2;
+
+    /**
+     * How long an answer to "is the validator in the current set" is shown again before the node is asked anew: the
+     * set changes at elections, hours apart; the loop's decisions never read it from here (they ask the node).
+     */
+    static final Duration IN_SET_REUSE = Duration.ofSeconds(10);
 
     private void fill(ObjectNode s, Snapshot latest, Role role, String lastHolder, long lastHeldEpoch)
             throws NodeException, IOException, BadInputException {
@@ -122,7 +151,12 @@ final class StatusPublisher implements AutoCloseable {
                 k.put(which + "Behind", behind);
             }
         }
-        s.put("inCurrentSet", node.evidence(cs.takeoverRounds()).inCurrentSet());
+        long now = System.nanoTime();
+        if (inCurrentSet == null || now - inCurrentSetAtNanos >= IN_SET_REUSE.toNanos()) {
+            inCurrentSet = node.evidence(cs.takeoverRounds()).inCurrentSet();
+            inCurrentSetAtNanos = now;
+        }
+        s.put("inCurrentSet", inCurrentSet);
         ObjectNode refusals = dev.understudy.transfer.Push.refusals(config.stateDir());
         if (!refusals.isEmpty()) {
             s.putObject("push").set("refused", refusals);

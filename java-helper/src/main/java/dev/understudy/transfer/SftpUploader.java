@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.Objects;
-import net.schmizz.keepalive.KeepAliveProvider;
-import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.sftp.SFTPClient;
 import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
@@ -131,15 +129,13 @@ public final class SftpUploader {
             throw new UploadException(UploadException.Kind.HOST_KEY, knownHosts + " is missing or unreadable: no pinned host keys",
                     null);
         }
-        DefaultConfig cfg = new DefaultConfig();
-        cfg.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
         PinnedHosts pinned;
         try {
             pinned = new PinnedHosts(knownHosts.toFile());
         } catch (IOException e) {
             throw new UploadException(UploadException.Kind.HOST_KEY, "cannot read " + knownHosts + ": " + e.getMessage(), e);
         }
-        try (SSHClient ssh = new SSHClient(cfg)) {
+        try (SSHClient ssh = new SSHClient(new SshAlgorithms())) {
             ssh.addHostKeyVerifier(pinned);
             ssh.setConnectTimeout(connectTimeoutMs);
             ssh.setTimeout(timeoutMs);

@@ -18,6 +18,7 @@ import dev.understudy.testing.Cli;
 import dev.understudy.testing.Wait;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +81,32 @@ class AgentTest {
         JsonNode j = Json.parseObject(st.out().getBytes(), "status");
         assertEquals("lab-main", j.path("leader").path("holder").asText());
         assertTrue(j.path("leader").path("leaseSecondsLeft").asLong() > 0);
+    }
+
+    /**
+     * The status lease is renewed every third of its TTL, not with each publication: a lease etcd no longer has
+     * (revoked, or lost in a restore) is replaced at the next publication that fails, and the status is back within
+     * two publications.
+     */
+    @Test
+    void aStatusWhoseLeaseIsGoneIsPublishedAgainOnANewLease() throws Exception {
+        Etcd etcd = lab.client();
+        String key = "/understudy/val1/status/lab-backup";
+        Duration rt = Duration.ofSeconds(1);
+        waitFor("the backup's status", 5000, () -> present(etcd, key, -1));
+        long lease = etcd.get(key, rt).orElseThrow().lease();
+        etcd.revoke(lease, rt);
+        assertTrue(etcd.get(key, rt).isEmpty(), "revoking the lease deletes the status");
+        waitFor("the backup's status on a new lease", 3000, () -> present(etcd, key, lease));
+    }
+
+    /** Whether the key exists on a lease other than {@code notLease}. */
+    static boolean present(Etcd etcd, String key, long notLease) {
+        try {
+            return etcd.get(key, Duration.ofSeconds(1)).map(kv -> kv.lease() != notLease && kv.lease() != 0).orElse(false);
+        } catch (EtcdException e) {
+            return false;
+        }
     }
 
     @Test

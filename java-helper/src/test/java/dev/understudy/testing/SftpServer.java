@@ -56,6 +56,11 @@ public final class SftpServer implements AutoCloseable {
         return sshd.getPort();
     }
 
+    /** From the next connection on, the server offers only these ciphers (a server a client should refuse). */
+    public void offerOnly(org.apache.sshd.common.cipher.BuiltinCiphers... ciphers) {
+        sshd.setCipherFactories(new java.util.ArrayList<>(List.of(ciphers)));
+    }
+
     /** The known_hosts line pinning this server's host key. */
     public String knownHostsLine() {
         return "[127.0.0.1]:" + port() + " " + PublicKeyEntry.toString(hostKey.getPublic());

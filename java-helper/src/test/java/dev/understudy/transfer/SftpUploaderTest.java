@@ -89,6 +89,21 @@ class SftpUploaderTest {
         }
     }
 
+    /** Keys travel only under the ciphers OpenSSH offers by default: a server offering only CBC or 3DES is refused. */
+    @Test
+    void aServerOfferingOnlyOldCiphersIsRefused() throws Exception {
+        try (SftpServer server = new SftpServer(root, "drop", pub)) {
+            server.writeKnownHosts(knownHosts);
+            server.offerOnly(org.apache.sshd.common.cipher.BuiltinCiphers.tripledescbc,
+                    org.apache.sshd.common.cipher.BuiltinCiphers.aes128cbc, org.apache.sshd.common.cipher.BuiltinCiphers.blowfishcbc);
+            assertThrows(SftpUploader.UploadException.class, () -> uploader(2000, 3000).upload(target(server.port()), bundle));
+            assertEquals(List.of(), incoming());
+            server.offerOnly(org.apache.sshd.common.cipher.BuiltinCiphers.aes256ctr);
+            uploader(2000, 3000).upload(target(server.port()), bundle);
+            assertEquals(2, incoming().size());
+        }
+    }
+
     @Test
     void anUnknownHostIsRefused() throws Exception {
         try (SftpServer server = new SftpServer(root, "drop", pub)) {
