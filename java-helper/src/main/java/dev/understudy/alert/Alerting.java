@@ -2,6 +2,7 @@ package dev.understudy.alert;
 
 import dev.understudy.cli.BadInputException;
 import dev.understudy.config.Config;
+import dev.understudy.config.LiveConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,8 @@ public final class Alerting {
      * agent without a restart (an agent sends rarely; reading the file costs milliseconds).
      */
     public static Source reloading(Path configFile, String stateName) {
-        return () -> dispatcher(Config.load(configFile), stateName);
+        LiveConfig live = new LiveConfig(configFile);
+        return () -> dispatcher(live.current(), stateName);
     }
 
     public static Dispatcher dispatcher(Config c, String stateName) throws BadInputException, IOException {

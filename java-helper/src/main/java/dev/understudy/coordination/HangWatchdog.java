@@ -137,14 +137,18 @@ public interface HangWatchdog extends AutoCloseable {
         @Override
         public synchronized void arm() throws IOException {
             armed = true;
-            write("armed " + timeoutMs + " " + (++seq));
+            writeArmed();
         }
 
         @Override
         public synchronized void feed() throws IOException {
             if (armed && System.nanoTime() - writtenAtNanos >= rewriteAfterNanos) {
-                write("armed " + timeoutMs + " " + (++seq));
+                writeArmed();
             }
+        }
+
+        private void writeArmed() throws IOException {
+            write("armed " + timeoutMs + " " + (++seq));
         }
 
         @Override

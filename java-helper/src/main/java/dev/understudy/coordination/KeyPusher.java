@@ -4,6 +4,7 @@ import dev.understudy.cli.BadInputException;
 import dev.understudy.cli.TempFailException;
 import dev.understudy.common.RunLock;
 import dev.understudy.config.Config;
+import dev.understudy.config.LiveConfig;
 import dev.understudy.node.NodeAdapter;
 import dev.understudy.node.NodeException;
 import dev.understudy.transfer.Push;
@@ -19,6 +20,7 @@ import java.util.function.Consumer;
  */
 final class KeyPusher implements AutoCloseable {
     private final Config config;
+    private final LiveConfig live;
     private final NodeAdapter node;
     private final Consumer<String> error;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -27,12 +29,10 @@ final class KeyPusher implements AutoCloseable {
         return t;
     });
     private Future<?> running;
-    /** The last configuration parsed on the push thread, and the bytes it came from. */
-    private Config parsed;
-    private byte[] parsedFrom;
 
     KeyPusher(Config config, NodeAdapter node, Consumer<String> error) {
         this.config = config;
+        this.live = new LiveConfig(config.source());
         this.node = node;
         this.error = error;
     }
@@ -44,7 +44,7 @@ final class KeyPusher implements AutoCloseable {
         }
         running = thread.submit(() -> {
             try (RunLock lock = RunLock.acquire(config.stateDir().resolve("push.lock"), "sync push")) {
-                Config current = current();
+                Config current = live.current();
                 Push.Result r = new Push(current, node, Push.uploader(current)).run(false);
                 r.failures().forEach(f -> error.accept("push: " + f.getMessage()));
             } catch (TempFailException e) {
@@ -53,19 +53,6 @@ final class KeyPusher implements AutoCloseable {
                 error.accept("push: " + e.getMessage());
             }
         });
-    }
-
-    /**
-     * The configuration as its file says now, parsed again only when the file's bytes changed (a parse builds a YAML
-     * mapper: most of a push check's allocation, every push interval).
-     */
-    private Config current() throws IOException, BadInputException {
-        byte[] now = Config.read(config.source());
-        if (parsed == null || !java.util.Arrays.equals(now, parsedFrom)) {
-            parsed = Config.parse(now, config.source());
-            parsedFrom = now;
-        }
-        return parsed;
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Json;
 import dev.understudy.config.Config;
 import dev.understudy.config.HostEntry;
+import dev.understudy.config.LiveConfig;
 import dev.understudy.identity.IdentityStore;
 import dev.understudy.identity.VerifyKey;
 import java.io.IOException;
@@ -40,9 +41,10 @@ final class ReleaseProof implements Snapshot.ReleaseCheck {
 
     /** The agent's: signs with this host's identity; verifies with the verify keys of the config file as it is now. */
     static ReleaseProof of(Config config) {
+        LiveConfig live = new LiveConfig(config.source());
         return new ReleaseProof(config.validator(), config.identityDir(), host -> {
             try {
-                HostEntry h = Config.load(config.source()).hosts().get(host);
+                HostEntry h = live.current().hosts().get(host);
                 return h == null ? List.of() : h.verifyKeys();
             } catch (BadInputException | IOException e) {
                 LOG.warn("validator {}: cannot read the verify keys of {}: {}", config.validator(), host, e.getMessage());
