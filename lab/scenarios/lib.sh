@@ -163,6 +163,7 @@ hosts_up() {
   for h in main backup monitor; do
     "$LAB" status | grep -q "^$h .*running" || "$LAB" start "$h" >/dev/null
     "$LAB" thaw "$h" understudy-agent >/dev/null 2>&1 || true
+    [ "$h" = monitor ] || "$LAB" thaw "$h" simnet-node >/dev/null 2>&1 || true
   done
 }
 

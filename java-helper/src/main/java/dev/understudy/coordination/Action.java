@@ -11,8 +11,9 @@ public sealed interface Action {
     /**
      * The holder gives the role up on purpose: its node deactivates and confirms it stopped, then one transaction
      * deletes the leader key and writes the release record (epoch, last signed round); then the lease is revoked.
+     * With {@code hung} the node does not answer: it is killed through its unit without being asked first.
      */
-    record StepDown(String reason) implements Action {
+    record StepDown(String reason, boolean hung) implements Action {
     }
 
     /** A switchover to {@code to}: at a round boundary (after this node signed the round in progress), step down. */
@@ -29,6 +30,14 @@ public sealed interface Action {
 
     /** A standby's node is validating: switch it off at once. */
     record QuietNode() implements Action {
+    }
+
+    /** A standby's node is not running (stopped, fenced, crashed): start it through its unit and so its guard. */
+    record StartNode(String why) implements Action {
+    }
+
+    /** A standby's node runs but has not answered for {@link Decide#STANDBY_HUNG_NANOS}: kill it and start it again. */
+    record RestartNode(String why) implements Action {
     }
 
     /** The leader key names this host and its lease may live (the agent restarted): keep the lease and resume. */

@@ -12,6 +12,7 @@ import dev.understudy.config.Config;
 import dev.understudy.config.CoordinationSettings;
 import dev.understudy.node.Activation;
 import dev.understudy.node.NodeAdapter;
+import dev.understudy.node.NodeAdapters;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
 import java.io.IOException;
@@ -56,6 +57,7 @@ public final class Agent implements AutoCloseable {
     private final TakeoverReport report;
     private final AgentAlerts alerts;
     private final ReleaseProof proof;
+    private final Resignation resignation;
 
     private final KeyPusher pusher;
     private final ExecutorService statusThread = Executors.newSingleThreadExecutor(r -> {
@@ -98,12 +100,14 @@ public final class Agent implements AutoCloseable {
         this.tag = "validator " + config.validator() + " on " + self + ": ";
         this.policy = Decide.Policy.of(config, node);
         this.keeper = new LeaseKeeper(etcd, cs, watchdog, tag);
-        this.nodeSwitch = new NodeSwitch(node, keys, cs, tag);
-        this.observer = new NodeObserver(node, keys, cs.takeoverRounds(), () -> lastHeldEpoch);
+        this.nodeSwitch = new NodeSwitch(node, keys, cs, NodeAdapters.unit(config), tag);
+        this.observer = new NodeObserver(node, keys, cs.takeoverRounds(), () -> lastHeldEpoch, nodeSwitch::unitState);
         this.publisher = new StatusPublisher(config, etcd, node, observer, keys, watchdog, policy.checkNanos(), this::error);
         this.report = new TakeoverReport(etcd, prefix + Snapshot.REPORTS, config.stateDir(), cs.requestTimeout(), cs.takeoverRounds(), tag);
         this.alerts = new AgentAlerts(alertSource, config, this::error);
         this.proof = ReleaseProof.of(config);
+        this.resignation = new Resignation(etcd, cs, keeper, nodeSwitch, observer, watchdog, report, proof,
+                () -> activation, this::writeRole, self, prefix, tag);
         this.pusher = new KeyPusher(config, node, this::error);
     }
 
@@ -142,7 +146,8 @@ public final class Agent implements AutoCloseable {
             lastHeldEpoch = LocalRole.UNKNOWN;
         }
         writeRole();
-        keeper.start((held, reason) -> giveUp(held, reason, false));
+        // a node already known not to answer is killed at once, not asked to deactivate first
+        keeper.start((held, reason) -> resignation.giveUp(held, reason, false, memory.node().silent()));
         LOG.info("{}agent started ({}; lease {} ms, fences after {} ms, takeover after {} rounds without a vote, watchdog {})",
                 tag, policy.isMain() ? "main" : "backup", cs.leaseTtl().toMillis(), cs.fenceAfter().toMillis(), cs.takeoverRounds(),
                 cs.watchdog().driver());
@@ -217,20 +222,24 @@ public final class Agent implements AutoCloseable {
         } else if (a instanceof Action.Fence f) {
             keeper.fence(f.reason());
         } else if (a instanceof Action.StepDown s) {
-            stepDown(s.reason());
+            resignation.stepDown(s.reason(), s.hung());
         } else if (a instanceof Action.HandOver h) {
             String why = nodeSwitch.awaitOwnSignature(cs.takeoverRounds());
             if (why != null) {
                 error("before handover: " + why);
             }
             LOG.info("{}switchover to {}: handing over at a round boundary", tag, h.to());
-            stepDown("switchover to " + h.to());
+            resignation.stepDown("switchover to " + h.to(), false);
         } else if (a instanceof Action.RefuseSwitchover r) {
             refuseSwitchover(r);
         } else if (a instanceof Action.Reactivate) {
             reactivate();
         } else if (a instanceof Action.QuietNode) {
             quiet();
+        } else if (a instanceof Action.StartNode st) {
+            revive(st.why(), false);
+        } else if (a instanceof Action.RestartNode rs) {
+            revive(rs.why(), true);
         } else if (a instanceof Action.Adopt ad) {
             adopt(ad.leader());
         } else if (a instanceof Action.Acquire ac) {
@@ -325,12 +334,12 @@ public final class Agent implements AutoCloseable {
             nodeSwitch.switchOn(a);
         } catch (NodeException | IOException | BadInputException e) {
             LOG.error("{}activation failed: {}; stepping down", tag, e.getMessage());
-            stepDown("activation failed: " + e.getMessage());
+            resignation.stepDown("activation failed: " + e.getMessage(), false);
             return false;
         }
         if (!keeper.current(gen)) {
             LOG.error("{}fenced while activating; deactivating again", tag);
-            nodeSwitch.stop();
+            nodeSwitch.stop(true);
             return false;
         }
         activation = a;
@@ -346,9 +355,26 @@ public final class Agent implements AutoCloseable {
             observer.forget();
             nodeSwitch.switchOn(activation);
             if (!keeper.current(gen)) {
-                nodeSwitch.stop();
+                nodeSwitch.stop(true);
             }
         } catch (NodeException e) {
+            error("node: " + e.getMessage());
+        }
+    }
+
+    /** A standby's node that is down (or hung: {@code restart}) is started again through its unit and guard. */
+    private void revive(String why, boolean restart) {
+        LOG.warn("{}the node does not answer and {}: {} it through its unit (it starts without signing)", tag, why,
+                restart ? "killing and starting" : "starting");
+        try {
+            observer.forget();
+            if (restart) {
+                nodeSwitch.restart();
+            } else {
+                nodeSwitch.start();
+            }
+        } catch (NodeException e) {
+            LOG.error("{}could not bring the node back: {}", tag, e.getMessage());
             error("node: " + e.getMessage());
         }
     }
@@ -359,83 +385,6 @@ public final class Agent implements AutoCloseable {
             nodeSwitch.quiet();
         } catch (NodeException e) {
             error("node: " + e.getMessage());
-        }
-    }
-
-    // ---------------------------------------------------------------- giving the role up
-
-    /** Gives the role up on purpose: deactivate, confirm, then release the key with a record and revoke the lease. */
-    void stepDown(String reason) {
-        LeaseKeeper.Held h = keeper.drop(nodeSwitch.releaseBudget());
-        if (h != null) {
-            LOG.warn("{}stepping down (epoch {}): {}", tag, h.epoch(), reason);
-            giveUp(h, reason, true);
-        }
-    }
-
-    /**
-     * Stops the node of a role already dropped. With {@code release}, once the node confirmed it stopped, one
-     * transaction deletes the leader key and writes the release record (the epoch, the last round the node signed —
-     * never below the floor it was activated with); then the lease is revoked. Without, the lease stays to expire.
-     */
-    private void giveUp(LeaseKeeper.Held h, String reason, boolean release) {
-        boolean stopped;
-        try {
-            stopped = nodeSwitch.stop();
-            observer.forget();
-            if (stopped && release) {
-                release(h);
-            }
-        } finally {
-            keeper.endRelease();
-        }
-        if (stopped) {
-            try {
-                watchdog.disarm();
-            } catch (IOException e) {
-                LOG.error("{}disarming the watchdog failed: {}", tag, e.getMessage());
-            }
-        } else {
-            LOG.error("{}the node could not be confirmed stopped; the watchdog stays armed", tag);
-        }
-        keeper.cooldown(h.generation(), cs.cooldown());
-        report.drop();
-        try {
-            writeRole();
-        } catch (IOException e) {
-            LOG.error("{}cannot record the role: {}", tag, e.getMessage());
-        }
-        LOG.warn("{}now standby (epoch {} given up: {})", tag, h.epoch(), reason);
-    }
-
-    /**
-     * Deletes the leader key with the signed release record, or without one when the stopped node cannot say the last
-     * round it signed or the record cannot be signed (a standby then waits for the chain's evidence), and revokes the
-     * lease.
-     */
-    private void release(LeaseKeeper.Held h) {
-        Duration rt = cs.requestTimeout();
-        long last = nodeSwitch.lastSignedRound();
-        String record = null;
-        long floor = activation.epoch() == h.epoch() ? Math.max(last, activation.notBeforeRound() - 1) : last;
-        if (last >= 0) {
-            try {
-                record = proof.record(self, h.epoch(), floor, System.currentTimeMillis());
-            } catch (IOException | BadInputException e) {
-                LOG.error("{}cannot sign the release record ({}); releasing without one", tag, e.getMessage());
-            }
-        }
-        try {
-            if (record == null) {
-                etcd.deleteIfCreated(prefix + Snapshot.LEADER, h.epoch(), rt);
-            } else if (etcd.release(prefix + Snapshot.LEADER, h.epoch(), prefix + Snapshot.RELEASED, record, rt)) {
-                LOG.warn("{}released epoch {}: its node signs no round after {}", tag, h.epoch(), floor);
-            } else {
-                LOG.warn("{}the leader key of epoch {} was already gone; no release record", tag, h.epoch());
-            }
-            etcd.revoke(h.lease(), rt);
-        } catch (EtcdException e) {
-            LOG.warn("{}releasing the role failed ({}); it expires with the lease", tag, e.getMessage());
         }
     }
 
@@ -480,7 +429,8 @@ public final class Agent implements AutoCloseable {
             LeaseKeeper.Held h = keeper.drop(nodeSwitch.releaseBudget());
             if (h != null) {
                 LOG.warn("{}stopping (epoch {}): deactivating the node; the role stays until the lease expires", tag, h.epoch());
-                giveUp(h, "the agent is stopping (the role stays until the lease expires, for a restart to resume it)", false);
+                resignation.giveUp(h, "the agent is stopping (the role stays until the lease expires, for a restart to resume it)",
+                        false, false);
             }
         } finally {
             if (waited) {

@@ -9,6 +9,7 @@ import dev.understudy.node.Evidence;
 import dev.understudy.node.NodeAdapter;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import dev.understudy.node.NodeUnit;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,12 @@ public final class Decide {
     static final long WAIT_LOG_NANOS = Duration.ofSeconds(5).toNanos();
     /** While a switchover waits for the target to receive the holder's keys, the holder pushes at most this often. */
     static final long HANDOVER_PUSH_NANOS = Duration.ofSeconds(2).toNanos();
+    /** A standby whose node does not answer asks systemd about the node's unit at most this often. */
+    static final long UNIT_LOOK_NANOS = Duration.ofSeconds(2).toNanos();
+    /** A standby starts (or restarts) its node at most this often. */
+    static final long START_SPACING_NANOS = Duration.ofSeconds(20).toNanos();
+    /** A standby's node that runs but has not answered for this long is killed and started again. */
+    static final long STANDBY_HUNG_NANOS = Duration.ofSeconds(120).toNanos();
     /** A main's status younger than this (ms) counts as live when a backup defers to it. */
     static final long MAIN_STATUS_FRESH_MS = 3000;
 
@@ -93,7 +100,7 @@ public final class Decide {
         }
         m = m.sawLeader(l.holder(), l.epoch());
         if (s.demote() != null && s.demote().epoch() == role.epoch()) {
-            out.add(new Action.StepDown("demote requested: " + s.demote().reason()));
+            out.add(new Action.StepDown("demote requested: " + s.demote().reason(), false));
             return m;
         }
         Snapshot.Request sw = s.switchover();
@@ -142,18 +149,37 @@ public final class Decide {
         }
     }
 
-    /** The holder's periodic check: a node that restarted is switched on again; an unhealthy one counts. */
+    /**
+     * The holder's periodic check: a node that restarted is switched on again; an unhealthy one counts, and after
+     * {@code unhealthy_checks} the holder steps down. A node that stops answering is not waited on again while the
+     * chain has no newer vote of the key than when it fell silent, and once the chain shows no vote for
+     * {@code takeover_rounds} rounds while the validator is in the current set — what a standby waits for before
+     * it takes over — the holder steps down at once and has the node killed: a hung node then costs the rounds a
+     * dead one costs. A newer vote means it may answer again, so it is asked again.
+     */
     private static AgentMemory health(Policy p, NodeView node, AgentMemory m, Clock now, List<Action> out) {
+        boolean grace = now.nanos() - m.activatedAtNanos() < p.activationGraceNanos();
+        AgentMemory.NodeHealth h = m.node();
+        if (h.silent() && !grace) {
+            Evidence ev = chainView(node);
+            if (silentOnChain(ev)) {
+                return hungStepDown(m, ev, out);
+            }
+            if (ev != null && ev.inCurrentSet() && ev.lastVoteRound() <= h.silentVote()) {
+                return m;
+            }
+        }
         String problem = null;
         try {
             NodeStatus st = node.status();
+            m = m.node(h.answered());
             if (!st.validationEnabled()) {
                 out.add(new Action.Log(Action.Level.WARN,
                         "the node is not validating although this host holds the role (restarted?); activating it"));
                 out.add(new Action.Reactivate());
                 return m;
             }
-            if (now.nanos() - m.activatedAtNanos() < p.activationGraceNanos()) {
+            if (grace) {
                 return m;
             }
             if (!st.synced()) {
@@ -162,8 +188,13 @@ public final class Decide {
                 problem = "node not signing although the validator is in the current set";
             }
         } catch (NodeException e) {
-            if (now.nanos() - m.activatedAtNanos() < p.activationGraceNanos()) {
+            if (grace) {
                 return m;
+            }
+            Evidence ev = chainView(node);
+            m = m.node(h.silentAt(now.nanos(), ev == null ? AgentMemory.NodeHealth.NO_VOTE : ev.lastVoteRound()));
+            if (silentOnChain(ev)) {
+                return hungStepDown(m, ev, out);
             }
             problem = "node unreachable: " + e.getMessage();
         }
@@ -173,10 +204,32 @@ public final class Decide {
         int n = m.unhealthy() + 1;
         out.add(new Action.Log(Action.Level.WARN, "holder unhealthy (" + n + " of " + p.unhealthyChecks() + " checks): " + problem));
         if (n >= p.unhealthyChecks()) {
-            out.add(new Action.StepDown(problem));
-            return m.unhealthy(0);
+            out.add(new Action.StepDown(problem, m.node().silent()));
+            return m.node(m.node().reset());
         }
         return m.unhealthy(n);
+    }
+
+    /** The chain's view of the key, or null when the chain cannot say (the node's answers decide alone then). */
+    private static Evidence chainView(NodeView node) {
+        try {
+            return node.evidence();
+        } catch (NodeException e) {
+            return null;
+        }
+    }
+
+    /** The validator is in the current set and the chain has no vote of its key for takeover_rounds rounds. */
+    private static boolean silentOnChain(Evidence ev) {
+        return ev != null && ev.inCurrentSet() && !ev.signedRecently();
+    }
+
+    private static AgentMemory hungStepDown(AgentMemory m, Evidence ev, List<Action> out) {
+        String why = "the node does not answer and the chain has no vote of the key since round " + ev.lastVoteRound()
+                + " (chain at " + ev.chainRound() + ")";
+        out.add(new Action.Log(Action.Level.WARN, "holder unhealthy: " + why + "; stepping down and killing the node"));
+        out.add(new Action.StepDown(why, true));
+        return m.node(m.node().reset());
     }
 
     // ---------------------------------------------------------------- standby
@@ -185,13 +238,16 @@ public final class Decide {
         if (due(now, m.nextCheckNanos())) {
             m = m.checkDue(now.nanos() + p.checkNanos());
             try {
-                if (node.status().validationEnabled()) {
+                boolean validating = node.status().validationEnabled();
+                m = m.node(m.node().answered());
+                if (validating) {
                     out.add(new Action.Log(Action.Level.ERROR, "the node was validating while this host does not hold the role;"
                             + " switching it off"));
                     out.add(new Action.QuietNode());
                 }
             } catch (NodeException e) {
                 out.add(new Action.Note("node: " + e.getMessage()));
+                m = revive(node, m.node(m.node().silentAt(now.nanos(), AgentMemory.NodeHealth.NO_VOTE)), now, out);
             }
         }
         Snapshot.Leader l = s.leader();
@@ -241,6 +297,29 @@ public final class Decide {
         String kind = invited ? "switchover" : previous == null ? "bootstrap" : previous.equals(p.self()) ? "retake" : "failover";
         out.add(new Action.Acquire(kind, proven, s.latestEpoch(), floor + 1, previous, latest, r.evidence()));
         return m;
+    }
+
+    /**
+     * A standby whose node does not answer brings it back by itself, looking at its unit at most every
+     * {@link #UNIT_LOOK_NANOS} and starting it at most every {@link #START_SPACING_NANOS}: a
+     * unit that is stopped or failed (fenced, killed, crashed past its restart limit, stopped by hand) is started —
+     * its guard makes it start without signing — and one that runs but has not answered for
+     * {@link #STANDBY_HUNG_NANOS} is killed and started. A unit that is starting or stopping is left to finish.
+     */
+    private static AgentMemory revive(NodeView node, AgentMemory m, Clock now, List<Action> out) {
+        AgentMemory.NodeHealth h = m.node();
+        if (h.nextUnitLookNanos() != AgentMemory.NEVER && !due(now, h.nextUnitLookNanos())) {
+            return m;
+        }
+        NodeUnit.State u = node.unitState();
+        if (u.down()) {
+            out.add(new Action.StartNode("its unit is " + u.name().toLowerCase()));
+        } else if (u == NodeUnit.State.RUNNING && now.nanos() - h.silentSinceNanos() >= STANDBY_HUNG_NANOS) {
+            out.add(new Action.RestartNode("it has not answered for " + (now.nanos() - h.silentSinceNanos()) / 1_000_000_000L + " s"));
+        } else {
+            return m.node(h.lookAt(now.nanos() + UNIT_LOOK_NANOS));
+        }
+        return m.node(h.started(now.nanos(), START_SPACING_NANOS));
     }
 
     /** Why this host may not take the role now (null: it may), with the chain's evidence it looked at. */

@@ -6,10 +6,12 @@ import dev.understudy.node.Evidence;
 import dev.understudy.node.NodeAdapter;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import dev.understudy.node.NodeUnit;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Asks the node what a tick's decisions need ({@link NodeView}), each question at most once per tick, and keeps the
@@ -26,14 +28,16 @@ final class NodeObserver {
     private final Keys keys;
     private final int takeoverRounds;
     private final LongSupplier heldBefore;
+    private final Supplier<NodeUnit.State> unitState;
     private volatile Answer<NodeStatus> status;
     private volatile Answer<Boolean> signing;
 
-    NodeObserver(NodeAdapter node, Keys keys, int takeoverRounds, LongSupplier heldBefore) {
+    NodeObserver(NodeAdapter node, Keys keys, int takeoverRounds, LongSupplier heldBefore, Supplier<NodeUnit.State> unitState) {
         this.node = node;
         this.keys = keys;
         this.takeoverRounds = takeoverRounds;
         this.heldBefore = heldBefore;
+        this.unitState = unitState;
     }
 
     /** The view of one tick under role generation {@code generation}. */
@@ -64,6 +68,8 @@ final class NodeObserver {
     private final class Tick implements NodeView {
         private final long generation;
         private NodeStatus st;
+        /** The status question's failure in this tick: a node that does not answer costs its timeout once per tick. */
+        private NodeException stFailure;
         private Boolean sg;
         private Evidence ev;
         private Map<Long, List<String>> ids;
@@ -75,8 +81,16 @@ final class NodeObserver {
 
         @Override
         public NodeStatus status() throws NodeException {
+            if (stFailure != null) {
+                throw stFailure;
+            }
             if (st == null) {
-                st = node.status();
+                try {
+                    st = node.status();
+                } catch (NodeException e) {
+                    stFailure = e;
+                    throw e;
+                }
                 status = new Answer<>(st, System.nanoTime(), generation);
             }
             return st;
@@ -97,6 +111,11 @@ final class NodeObserver {
                 ev = node.evidence(takeoverRounds);
             }
             return ev;
+        }
+
+        @Override
+        public NodeUnit.State unitState() {
+            return unitState.get();
         }
 
         @Override

@@ -8,6 +8,7 @@ import dev.understudy.node.Activation;
 import dev.understudy.node.NodeAdapter;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import dev.understudy.node.NodeUnit;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -17,19 +18,23 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The node's signing, switched on and off under the role: activation with the period's keys installed first, and a
- * stop that is confirmed (the node reports it no longer signs) or falls back to the fence command.
+ * stop that is confirmed — the node reports it no longer signs, or its unit has no process left after a kill — or
+ * falls back to the fence command.
  */
 final class NodeSwitch {
     private static final Logger LOG = LogManager.getLogger(NodeSwitch.class);
     private final NodeAdapter node;
     private final Keys keys;
     private final CoordinationSettings cs;
+    /** The node's systemd unit, or null when none is configured. */
+    private final NodeUnit unit;
     private final String tag;
 
-    NodeSwitch(NodeAdapter node, Keys keys, CoordinationSettings cs, String tag) {
+    NodeSwitch(NodeAdapter node, Keys keys, CoordinationSettings cs, NodeUnit unit, String tag) {
         this.node = node;
         this.keys = keys;
         this.cs = cs;
+        this.unit = unit;
         this.tag = tag;
     }
 
@@ -77,22 +82,64 @@ final class NodeSwitch {
         node.deactivate();
     }
 
-    /** Deactivates the node and checks it stopped; falls back to the fence command. True when it stopped. */
-    boolean stop() {
-        try {
-            node.deactivate();
-            if (!node.signing()) {
+    /**
+     * Deactivates the node and checks it stopped; when it does not answer, or still signs, kills its unit; falls back
+     * to the fence command. A node known not to answer ({@code answering} false: it hung) is not asked to deactivate:
+     * it is killed at once. True when it stopped.
+     */
+    boolean stop(boolean answering) {
+        if (answering) {
+            try {
+                node.deactivate();
+                if (!node.signing()) {
+                    return true;
+                }
+                LOG.error("{}the node still reports signing after deactivation", tag);
+            } catch (NodeException e) {
+                LOG.error("{}deactivating the node failed: {}", tag, e.getMessage());
+            }
+        } else {
+            LOG.warn("{}the node does not answer: killing it without asking it to deactivate", tag);
+        }
+        if (unit != null) {
+            String why = unit.kill();
+            if (why == null) {
+                LOG.warn("{}killed every process of {} and stopped it: the node signs nothing more", tag, unit.name());
                 return true;
             }
-            LOG.error("{}the node still reports signing after deactivation", tag);
-        } catch (NodeException e) {
-            LOG.error("{}deactivating the node failed: {}", tag, e.getMessage());
+            LOG.error("{}killing {} did not stop it: {}", tag, unit.name(), why);
         }
         if (cs.fenceCommand().isEmpty()) {
-            LOG.error("{}no fence_command configured; the watchdog stays armed and resets the host if one is configured", tag);
+            LOG.error("{}no fence_command configured{}; the watchdog stays armed and resets the host if one is configured",
+                    tag, unit == null ? " and no node.unit" : "");
             return false;
         }
         return runFenceCommand(cs.fenceCommand(), fenceCommandTimeout(), tag);
+    }
+
+    /** The node's unit state ({@link NodeUnit.State#UNKNOWN} without a unit). */
+    NodeUnit.State unitState() {
+        return unit == null ? NodeUnit.State.UNKNOWN : unit.state();
+    }
+
+    /** Starts a standby's node that is not running, through its unit (and so its guard). */
+    void start() throws NodeException {
+        if (unit == null) {
+            throw NodeException.unavailable("no node.unit configured to start the node with", null);
+        }
+        unit.start();
+    }
+
+    /** Kills a standby's node that hung and starts it again through its unit. */
+    void restart() throws NodeException {
+        if (unit == null) {
+            throw NodeException.unavailable("no node.unit configured to restart the node with", null);
+        }
+        String why = unit.kill();
+        if (why != null) {
+            throw NodeException.unavailable(why, null);
+        }
+        unit.start();
     }
 
     /**
@@ -111,11 +158,12 @@ final class NodeSwitch {
 
     /**
      * How long a holder giving the role up renews its lease while its node deactivates: the adapter's deactivation
-     * budget plus the fence command's timeout, at least one lease TTL.
+     * budget plus the unit's kill (three systemctl calls) and the fence command's timeouts, at least one lease TTL.
      */
     Duration releaseBudget() {
         Duration fence = cs.fenceCommand().isEmpty() ? Duration.ZERO : fenceCommandTimeout();
-        Duration budget = node.deactivationBudget().plus(fence);
+        Duration kill = unit == null ? Duration.ZERO : NodeUnit.CALL_TIMEOUT.multipliedBy(3);
+        Duration budget = node.deactivationBudget().plus(kill).plus(fence);
         return budget.compareTo(cs.leaseTtl()) > 0 ? budget : cs.leaseTtl();
     }
 

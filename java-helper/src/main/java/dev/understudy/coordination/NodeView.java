@@ -4,6 +4,7 @@ import dev.understudy.cli.BadInputException;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import dev.understudy.node.NodeUnit;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,9 @@ public interface NodeView {
 
     /** The chain's view of the validator key over the last takeover_rounds rounds. */
     Evidence evidence() throws NodeException;
+
+    /** The state of the node's systemd unit ({@link NodeUnit.State#UNKNOWN} without {@code node.unit}). */
+    NodeUnit.State unitState();
 
     /** The key ids this host would sign with in each of the periods (empty list: no keys for it). */
     Map<Long, List<String>> signingIds(List<Long> periods) throws NodeException, IOException, BadInputException;

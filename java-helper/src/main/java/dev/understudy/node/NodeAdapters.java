@@ -9,7 +9,7 @@ import dev.understudy.node.multiversx.MxAdapter;
 import dev.understudy.node.simnet.SimnetAdapter;
 import dev.understudy.node.ton.TonAdapter;
 
-/** Builds the adapter named in {@code node.adapter} from its section of the config. */
+/** Builds the adapter named in {@code node.adapter} from its section of the config, and the node's unit. */
 public final class NodeAdapters {
     private NodeAdapters() {
     }
@@ -25,7 +25,13 @@ public final class NodeAdapters {
             case "multiversx" -> MxAdapter.fromConfig(node.section("multiversx"));
             default -> throw node.error("adapter", "unknown adapter '" + kind + "'");
         };
+        NodeUnit.fromConfig(node);
         node.done();
         return a;
+    }
+
+    /** The node's systemd unit ({@code node.unit}); null when none is configured or this host runs no node. */
+    public static NodeUnit unit(Config config) throws BadInputException {
+        return config.hasNode() ? NodeUnit.fromConfig(config.node()) : null;
     }
 }

@@ -147,6 +147,7 @@ class ChannelsTest {
             assertTrue(m.data().contains("Subject: [understudy] CRITICAL FAILOVER_COMPLETED val1 (+1 more)"), m.data());
             String body = new String(Base64.getMimeDecoder().decode(m.data().substring(m.data().indexOf("\n\n") + 2)), StandardCharsets.UTF_8);
             assertTrue(body.contains("RESOLVED NO_SIGNER") && body.contains("rounds lost: 4"), body);
+            assertTrue(body.contains("Resolved after 60 s (since 2026-11-21T12:00:00Z)"), "how long it lasted: " + body);
             SmtpClient wrong = new SmtpClient("localhost", smtp.port(), SmtpClient.Tls.STARTTLS, "alerts@example.org", "nope",
                     Duration.ofSeconds(3), clientTls().getSocketFactory());
             IOException e = assertThrows(IOException.class, () -> wrong.send("a@b", List.of("c@d"), "s", "b"));

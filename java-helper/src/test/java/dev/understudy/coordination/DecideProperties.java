@@ -27,14 +27,15 @@ class DecideProperties {
     /** Every fault; wall clocks stepped up to 2.5 rounds either way. */
     @Provide
     Arbitrary<List<Event>> scripts() {
-        return scripts(List.of(Kind.HANG, Kind.THAW, Kind.CUT_ETCD, Kind.HEAL_ETCD, Kind.CUT_CHAIN, Kind.HEAL_CHAIN, Kind.POWER_OFF,
-                Kind.BOOT, Kind.CLOCK_JUMP, Kind.WALL_JUMP, Kind.SWITCHOVER, Kind.DEMOTE), 0, 5000);
+        return scripts(List.of(Kind.HANG, Kind.THAW, Kind.NODE_HANG, Kind.NODE_THAW, Kind.CUT_ETCD, Kind.HEAL_ETCD, Kind.CUT_CHAIN,
+                Kind.HEAL_CHAIN, Kind.POWER_OFF, Kind.BOOT, Kind.CLOCK_JUMP, Kind.WALL_JUMP, Kind.SWITCHOVER, Kind.DEMOTE), 0, 5000);
     }
 
     /**
      * Without a watchdog the evidence rule is what stops a frozen holder's node from being joined: every fault but a node
-     * cut from the chain, and wall clocks stepped less than takeover_rounds - 1 rounds (a node whose clock steps back
-     * further is silent on the chain for takeover_rounds and then signs again: the documented limits,
+     * cut from the chain or hung (a node hung while its agent is frozen too is silent on the chain, nobody kills it, and
+     * it signs again when it resumes), and wall clocks stepped less than takeover_rounds - 1 rounds (a node whose clock
+     * steps back further is silent on the chain for takeover_rounds and then signs again: the documented limits,
      * docs/coordination.md).
      */
     @Provide
@@ -115,5 +116,45 @@ class DecideProperties {
         ProtocolSim sim = new ProtocolSim(false, 0, 1, oldRule);
         sim.run(forgedInvitationWhileTheHolderHangs());
         Assertions.assertFalse(sim.violations.isEmpty(), "the old rule must make two signers here");
+    }
+
+    /** The holder's node hangs (its agent runs, no watchdog) and thaws later, after the backup took over. */
+    private static List<Event> holderNodeHangsThenThaws() {
+        List<Event> s = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            s.add(new Event(Kind.TICK, 0, 0));
+            s.add(new Event(Kind.TICK, 1, 0));
+            s.add(new Event(Kind.ADVANCE, 0, 4));
+        }
+        s.add(new Event(Kind.NODE_HANG, 0, 0));
+        for (int i = 0; i < 40; i++) {
+            s.add(new Event(Kind.TICK, 0, 0));
+            s.add(new Event(Kind.TICK, 1, 0));
+            s.add(new Event(Kind.ADVANCE, 0, 4));
+        }
+        s.add(new Event(Kind.NODE_THAW, 0, 0));
+        s.add(new Event(Kind.ADVANCE, 0, 20)); // a thawed node signs at its next round, before its agent's next check
+        for (int i = 0; i < 20; i++) {
+            s.add(new Event(Kind.TICK, 0, 0));
+            s.add(new Event(Kind.TICK, 1, 0));
+            s.add(new Event(Kind.ADVANCE, 0, 4));
+        }
+        return s;
+    }
+
+    @Example
+    void aHungHolderNodeIsKilledAndTheBackupTakesOverWithoutASecondSigner() {
+        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE);
+        sim.run(holderNodeHangsThenThaws());
+        Assertions.assertEquals(List.of(), sim.violations);
+        Assertions.assertEquals(1, sim.takeovers, "the holder steps down once the chain shows its key silent");
+    }
+
+    /** The same script on hosts without node.unit (and no watchdog): the hung node cannot be killed, and it thaws. */
+    @Example
+    void withoutANodeUnitOrWatchdogAHungNodeThatThawsIsCaught() {
+        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE).withoutNodeUnit();
+        sim.run(holderNodeHangsThenThaws());
+        Assertions.assertFalse(sim.violations.isEmpty(), "a hung node left running signs again when it thaws");
     }
 }

@@ -10,6 +10,7 @@ import dev.understudy.common.Json;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import dev.understudy.node.NodeUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,11 +29,15 @@ class DecideTest {
         Boolean signing = false;
         Evidence evidence = silentSince(90, 100);
         Map<Long, List<String>> ids = new HashMap<>(Map.of(5L, List.of("K5"), 6L, List.of("K6")));
+        NodeUnit.State unit = NodeUnit.State.UNKNOWN;
         int asked;
+        int statusAsked;
+        int unitAsked;
 
         @Override
         public NodeStatus status() throws NodeException {
             asked++;
+            statusAsked++;
             if (status == null) {
                 throw NodeException.unavailable("console refused", null);
             }
@@ -63,12 +68,26 @@ class DecideTest {
             return ids;
         }
 
+        @Override
+        public NodeUnit.State unitState() {
+            unitAsked++;
+            return unit;
+        }
+
         Node validating() {
             status = new NodeStatus(true, 0, 100, 5, 6, true, "", 99);
             signing = true;
             evidence = votedAt(100, 100);
             return this;
         }
+    }
+
+    /** A holder's node that does not answer, with the chain's view {@code ev} (null: the chain cannot say either). */
+    static Node hung(Evidence ev) {
+        Node n = new Node().validating();
+        n.status = null;
+        n.evidence = ev;
+        return n;
     }
 
     /** The chain's view: last vote at {@code lastVote}, chain at {@code chain}, window 3, in the current set. */
@@ -178,6 +197,122 @@ class DecideTest {
             assertTrue(none(Action.StepDown.class, d), "within the 5 s grace, check " + i);
             fresh = d.memory();
         }
+    }
+
+    @Test
+    void aHolderWhoseNodeHangsStepsDownAndKillsItOnceTheChainIsSilentForTheTakeoverRounds() {
+        Node n = hung(votedAt(99, 100));
+        AgentMemory m = seen("main", 40);
+        Decide.Decision d = Decide.decide(MAIN, held("main", 40), holding(40), n, m, at(T0));
+        assertTrue(none(Action.StepDown.class, d), "votes are recent: " + d.actions());
+        assertEquals(99, d.memory().node().silentVote());
+        assertEquals(1, n.statusAsked);
+        // while the chain has nothing newer the node is not asked again (each question would cost its timeout)
+        for (int i = 1; i <= 5; i++) {
+            n.evidence = votedAt(99, 100 + i / 2);
+            d = Decide.decide(MAIN, held("main", 40), holding(40), n, d.memory(), at(T0 + i * S / 5));
+            assertTrue(none(Action.StepDown.class, d), "tick " + i + ": " + d.actions());
+        }
+        assertEquals(1, n.statusAsked, "a silent node is not asked again while the chain has no newer vote");
+        n.evidence = silentSince(99, 103);
+        Action.StepDown down = only(Action.StepDown.class, Decide.decide(MAIN, held("main", 40), holding(40), n, d.memory(),
+                at(T0 + 2 * S)));
+        assertTrue(down.hung(), "a node that does not answer is killed, not asked to deactivate");
+        assertTrue(down.reason().contains("no vote of the key since round 99"), down.reason());
+        assertEquals(1, n.statusAsked);
+    }
+
+    @Test
+    void aHolderWhoseNodeStopsAnsweringAfterTheChainWentSilentStepsDownAtTheFirstCheck() {
+        Node n = hung(silentSince(95, 100));
+        Decide.Decision d = Decide.decide(MAIN, held("main", 40), holding(40), n, seen("main", 40), at(T0));
+        assertTrue(only(Action.StepDown.class, d).hung());
+        assertFalse(d.memory().node().silent(), "after stepping down nothing is counted against the node");
+    }
+
+    @Test
+    void aSilentNodeWhoseVotesLandAgainIsAskedAgainAndRecovers() {
+        Node n = hung(votedAt(99, 100));
+        Decide.Decision d = Decide.decide(MAIN, held("main", 40), holding(40), n, seen("main", 40), at(T0));
+        n.status = new NodeStatus(true, 0, 101, 5, 6, true, "", 100);
+        n.evidence = votedAt(100, 101);
+        d = Decide.decide(MAIN, held("main", 40), holding(40), n, d.memory(), at(T0 + S));
+        assertEquals(2, n.statusAsked);
+        assertFalse(d.memory().node().silent());
+        assertTrue(none(Action.StepDown.class, d));
+    }
+
+    @Test
+    void aNodeThatDoesNotAnswerWhileTheChainCannotSayCountsAndIsKilledAtTheLastCheck() {
+        Node n = hung(null);
+        AgentMemory m = seen("main", 40);
+        for (int i = 1; i <= 2; i++) {
+            Decide.Decision d = Decide.decide(MAIN, held("main", 40), holding(40), n, m, at(T0 + i * S));
+            assertTrue(none(Action.StepDown.class, d), "check " + i);
+            m = d.memory();
+        }
+        assertEquals(2, n.statusAsked, "without the chain's view the node is asked at every check");
+        Action.StepDown down = only(Action.StepDown.class, Decide.decide(MAIN, held("main", 40), holding(40), n, m, at(T0 + 3 * S)));
+        assertTrue(down.hung());
+        assertTrue(down.reason().contains("unreachable"), down.reason());
+    }
+
+    @Test
+    void aNodeThatAnswersButIsUnhealthyIsDeactivatedNotKilled() {
+        Node n = new Node().validating();
+        n.status = new NodeStatus(false, 9, 100, 5, 6, true, "", 99);
+        n.evidence = silentSince(90, 100);
+        AgentMemory m = seen("main", 40);
+        Decide.Decision d = null;
+        for (int i = 1; i <= 3; i++) {
+            d = Decide.decide(MAIN, held("main", 40), holding(40), n, m, at(T0 + i * S));
+            m = d.memory();
+        }
+        assertFalse(only(Action.StepDown.class, d).hung());
+    }
+
+    @Test
+    void aStandbyStartsItsStoppedNodeThroughItsUnitAtMostEverySpacing() {
+        Node n = new Node();
+        n.status = null;
+        n.unit = NodeUnit.State.STOPPED;
+        Decide.Decision d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, AgentMemory.start(T0), at(T0));
+        assertTrue(only(Action.StartNode.class, d).why().contains("stopped"));
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(T0 + 5 * S));
+        assertTrue(none(Action.StartNode.class, d), "within the spacing");
+        n.unit = NodeUnit.State.FAILED;
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(T0 + Decide.START_SPACING_NANOS));
+        assertTrue(only(Action.StartNode.class, d).why().contains("failed"));
+        n.unit = NodeUnit.State.CHANGING;
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(T0 + 3 * Decide.START_SPACING_NANOS));
+        assertTrue(none(Action.StartNode.class, d) && none(Action.RestartNode.class, d), "a unit starting is left to finish");
+        n.unit = NodeUnit.State.UNKNOWN;
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(T0 + 4 * Decide.START_SPACING_NANOS));
+        assertTrue(none(Action.StartNode.class, d) && none(Action.RestartNode.class, d), "no unit: nothing to start");
+    }
+
+    @Test
+    void aStandbyRestartsANodeThatRunsButHasNotAnsweredForTheHangTime() {
+        Node n = new Node();
+        n.status = null;
+        n.unit = NodeUnit.State.RUNNING;
+        Decide.Decision d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, AgentMemory.start(T0), at(T0));
+        assertTrue(none(Action.RestartNode.class, d));
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(T0 + Decide.STANDBY_HUNG_NANOS - S));
+        assertTrue(none(Action.RestartNode.class, d), "a node still starting may be slow");
+        int asked = n.unitAsked;
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(T0 + Decide.STANDBY_HUNG_NANOS));
+        assertTrue(none(Action.RestartNode.class, d));
+        assertEquals(asked, n.unitAsked, "systemd is asked at most every " + Decide.UNIT_LOOK_NANOS / S + " s");
+        long restart = T0 + Decide.STANDBY_HUNG_NANOS - S + Decide.UNIT_LOOK_NANOS;
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(restart));
+        only(Action.RestartNode.class, d);
+        // the restart is a fresh start: its silence counts from then
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(restart + Decide.START_SPACING_NANOS));
+        assertTrue(none(Action.RestartNode.class, d));
+        n.status = new NodeStatus(true, 0, 100, 5, 6, false, "", 99);
+        d = Decide.decide(BACKUP, held("main", 40), Role.standby(), n, d.memory(), at(T0 + 3 * Decide.STANDBY_HUNG_NANOS));
+        assertFalse(d.memory().node().silent(), "a node that answers is no longer silent");
     }
 
     @Test

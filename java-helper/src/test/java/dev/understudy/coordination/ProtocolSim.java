@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.Json;
 import dev.understudy.node.Evidence;
+import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
+import dev.understudy.node.NodeUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,8 +34,8 @@ final class ProtocolSim {
     static final long MS = 1_000_000;
 
     /** One step of a script. */
-    enum Kind { TICK, ADVANCE, HANG, THAW, CUT_ETCD, HEAL_ETCD, CUT_CHAIN, HEAL_CHAIN, POWER_OFF, BOOT, CLOCK_JUMP, WALL_JUMP,
-        SWITCHOVER, DEMOTE }
+    enum Kind { TICK, ADVANCE, HANG, THAW, NODE_HANG, NODE_THAW, CUT_ETCD, HEAL_ETCD, CUT_CHAIN, HEAL_CHAIN, POWER_OFF, BOOT,
+        CLOCK_JUMP, WALL_JUMP, SWITCHOVER, DEMOTE }
 
     /** Changes a decision before it is acted on: how a test plays an older rule. */
     interface Tamper {
@@ -52,6 +54,7 @@ final class ProtocolSim {
     private final double loss;
     private final Random random;
     private final Tamper tamper;
+    private boolean nodeUnit = true;
     final List<String> violations = new ArrayList<>();
     int signedRounds;
     int takeovers;
@@ -82,6 +85,8 @@ final class ProtocolSim {
         final int index;
         final Decide.Policy policy;
         boolean hung;
+        /** The node is frozen: it neither signs nor answers (a kill ends it). */
+        boolean nodeHung;
         boolean down;
         boolean etcdCut;
         boolean chainCut;
@@ -173,6 +178,8 @@ final class ProtocolSim {
                 case ADVANCE -> advance(e.amount());
                 case HANG -> h.hung = !h.down;
                 case THAW -> h.hung = false;
+                case NODE_HANG -> h.nodeHung = !h.down;
+                case NODE_THAW -> h.nodeHung = false;
                 case CUT_ETCD -> h.etcdCut = true;
                 case HEAL_ETCD -> h.etcdCut = false;
                 case CUT_CHAIN -> h.chainCut = true;
@@ -217,14 +224,21 @@ final class ProtocolSim {
         NodeStatus st = new NodeStatus(!h.chainCut, h.chainCut ? 5 : 0, h.localRound(), 5, 6, h.on, "", h.lastSigned);
         boolean signing = h.on && h.lastSigned >= r - 1;
         Evidence ev = new Evidence(lastVote >= r - K, lastVote, lastVote, r, K, true, true, 1, 0, 0, ROUND);
+        boolean answers = !h.nodeHung;
         return new NodeView() {
             @Override
-            public NodeStatus status() {
+            public NodeStatus status() throws NodeException {
+                if (!answers) {
+                    throw NodeException.unavailable("timed out", null);
+                }
                 return st;
             }
 
             @Override
-            public boolean signing() {
+            public boolean signing() throws NodeException {
+                if (!answers) {
+                    throw NodeException.unavailable("timed out", null);
+                }
                 return signing;
             }
 
@@ -237,14 +251,21 @@ final class ProtocolSim {
             public Map<Long, List<String>> signingIds(List<Long> periods) {
                 return Map.of(5L, List.of("K5"), 6L, List.of("K6"));
             }
+
+            @Override
+            public NodeUnit.State unitState() {
+                return NodeUnit.State.RUNNING;
+            }
         };
     }
 
     private void act(Host h, Action a) {
         if (a instanceof Action.Fence) {
             fence(h);
-        } else if (a instanceof Action.StepDown || a instanceof Action.HandOver) {
-            stepDown(h);
+        } else if (a instanceof Action.StepDown sd) {
+            stepDown(h, sd.hung());
+        } else if (a instanceof Action.HandOver) {
+            stepDown(h, false);
         } else if (a instanceof Action.RefuseSwitchover) {
             switchover = null;
         } else if (a instanceof Action.Reactivate) {
@@ -288,31 +309,61 @@ final class ProtocolSim {
         if (h.holding) {
             h.holding = false;
             h.generation++;
-            h.on = false;
-            h.armed = false;
+            if (stopNode(h)) {
+                h.armed = false;
+            }
             h.cooldownUntil = h.mono() + 2 * TTL * MS;
         }
     }
 
-    /** Node off and confirmed, then one transaction deletes the leader key with the release record; the lease goes. */
-    private void stepDown(Host h) {
+    /**
+     * Switches the node off and confirms it: deactivated, or — when it does not answer — killed through its unit. With
+     * no unit a hung node cannot be confirmed stopped: it stays on (and signs again when it thaws), the watchdog
+     * stays armed. True when stopped.
+     */
+    private boolean stopNode(Host h) {
+        if (h.nodeHung && !nodeUnit) {
+            return false;
+        }
+        h.on = false;
+        h.nodeHung = false;
+        return true;
+    }
+
+    /**
+     * Node off and confirmed (a hung node killed), then one transaction deletes the leader key with the release record
+     * — none when the node did not answer or was killed ({@code hung}): it cannot say its last round; the lease goes.
+     * A node that could not be confirmed stopped keeps the key until its lease expires.
+     */
+    private void stepDown(Host h, boolean hung) {
         if (!h.holding) {
             return;
         }
+        boolean answered = !h.nodeHung;
         h.holding = false;
         h.generation++;
-        h.on = false;
-        h.armed = false;
+        boolean stopped = stopNode(h);
+        if (stopped) {
+            h.armed = false;
+        }
         h.cooldownUntil = h.mono() + 2 * TTL * MS;
-        if (h.etcdCut || lost() || leader == null || leader.epoch() != h.epoch) {
+        if (!stopped || h.etcdCut || lost() || leader == null || leader.epoch() != h.epoch) {
             return; // no record: the lease expires
         }
         long last = Math.max(h.lastSigned, h.floor - 1);
         leader = null;
-        released = new Snapshot.Released(h.epoch, name(h), last, h.wall(), true);
+        if (answered && !hung) {
+            released = new Snapshot.Released(h.epoch, name(h), last, h.wall(), true);
+            maxReleased = Math.max(maxReleased, last);
+        }
         rev++;
-        maxReleased = Math.max(maxReleased, last);
         leases.remove(h.lease);
+    }
+
+    /** The hosts run without {@code node.unit}: a hung node cannot be killed. */
+    ProtocolSim withoutNodeUnit() {
+        nodeUnit = false;
+        return this;
     }
 
     // ---------------------------------------------------------------- faults
@@ -328,6 +379,7 @@ final class ProtocolSim {
     private void powerOff(Host h) {
         h.down = true;
         h.hung = false;
+        h.nodeHung = false;
         h.holding = false;
         h.generation++;
         h.on = false;
@@ -386,6 +438,7 @@ final class ProtocolSim {
         if (h.armed && now - h.lastFeed >= WATCHDOG) {
             // the hang watchdog resets the host: the node stops, the agent starts again as standby
             h.hung = false;
+            h.nodeHung = false;
             h.holding = false;
             h.generation++;
             h.on = false;
@@ -399,7 +452,7 @@ final class ProtocolSim {
      * sign a round again); a node cut from the chain queues its vote.
      */
     private void sign(Host h, long r) {
-        if (!h.on || h.down || r < h.floor || r <= h.lastSigned) {
+        if (!h.on || h.down || h.nodeHung || r < h.floor || r <= h.lastSigned) {
             return;
         }
         int other = signers.getOrDefault(r, 0) & ~(1 << h.index);

@@ -1,0 +1,114 @@
+package dev.understudy.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.cli.BadInputException;
+import dev.understudy.common.Json;
+import dev.understudy.config.Section;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node unit's systemctl sequences, against a systemctl stand-in that keeps a unit's state in a file the way
+ * systemd reports it (this machine runs no systemd; the lab's node-hung scenario drives the real one).
+ */
+class NodeUnitTest {
+    @TempDir
+    Path dir;
+    Path state;
+    Path calls;
+    NodeUnit unit;
+
+    @BeforeEach
+    void systemctl() throws IOException {
+        state = dir.resolve("state");
+        calls = dir.resolve("calls");
+        Path fake = dir.resolve("systemctl");
+        // is-active prints the state; kill leaves the unit "failed" (as Restart= would schedule a restart) unless
+        // the state file says "stuck"; stop turns a killed unit inactive; start refuses a masked unit
+        Files.writeString(fake, """
+                #!/bin/bash
+                echo "$*" >> "$(dirname "$0")/calls"
+                s=$(cat "$(dirname "$0")/state")
+                case "$1" in
+                  is-active) echo "${s%-stuck}"; [ "$s" = active ] ;;
+                  kill) [ "$s" = active-stuck ] || echo failed > "$(dirname "$0")/state" ;;
+                  stop) [ "$s" = active-stuck ] || echo inactive > "$(dirname "$0")/state" ;;
+                  reset-failed) echo inactive > "$(dirname "$0")/state" ;;
+                  start) if [ "$s" = masked ]; then echo "Failed to start $3: Unit $3 is masked." >&2; exit 1; fi
+                         echo activating > "$(dirname "$0")/state" ;;
+                esac
+                """);
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+        unit = new NodeUnit("validator.service", List.of(fake.toString()));
+    }
+
+    private void state(String s) throws IOException {
+        Files.writeString(state, s + "\n");
+    }
+
+    private List<String> calls() throws IOException {
+        return Files.exists(calls) ? Files.readAllLines(calls) : List.of();
+    }
+
+    @Test
+    void aKillSendsSigkillToTheWholeUnitThenStopsItAndConfirmsNoProcessIsLeft() throws IOException {
+        state("active");
+        assertEquals(NodeUnit.State.RUNNING, unit.state());
+        assertNull(unit.kill());
+        assertEquals(List.of("is-active validator.service", "kill --signal=SIGKILL validator.service", "stop validator.service",
+                "is-active validator.service"), calls());
+        assertEquals(NodeUnit.State.STOPPED, unit.state());
+    }
+
+    @Test
+    void aUnitThatStillRunsAfterTheKillIsNotConfirmedStopped() throws IOException {
+        state("active-stuck");
+        String why = unit.kill();
+        assertNotNull(why);
+        assertTrue(why.contains("validator.service is running after the kill"), why);
+    }
+
+    @Test
+    void aFailedUnitIsResetBeforeItIsStartedWithoutWaiting() throws Exception {
+        state("failed");
+        unit.start();
+        assertEquals(List.of("is-active validator.service", "reset-failed validator.service", "start --no-block validator.service"),
+                calls());
+        assertEquals(NodeUnit.State.CHANGING, unit.state());
+    }
+
+    @Test
+    void aStartSystemdRefusesNamesTheReason() throws IOException {
+        state("masked");
+        NodeException e = assertThrows(NodeException.class, unit::start);
+        assertTrue(e.getMessage().contains("Unit validator.service is masked"), e.getMessage());
+        assertEquals(NodeUnit.State.UNKNOWN, unit.state(), "systemctl saying something else is not a state to act on");
+    }
+
+    @Test
+    void theUnitNameIsCheckedAndOptional() throws BadInputException {
+        assertNull(NodeUnit.fromConfig(node(Map.of("adapter", "simnet"))));
+        assertEquals("simnet-node.service", NodeUnit.fromConfig(node(Map.of("unit", "simnet-node.service"))).name());
+        assertEquals("ton@main.service", NodeUnit.fromConfig(node(Map.of("unit", "ton@main.service"))).name());
+        for (String bad : List.of("validator", "--now.service", "a b.service", "../x.service;rm", "x.socket")) {
+            BadInputException e = assertThrows(BadInputException.class, () -> NodeUnit.fromConfig(node(Map.of("unit", bad))), bad);
+            assertTrue(e.getMessage().contains("node.unit") && e.getMessage().contains("systemd service"), e.getMessage());
+        }
+    }
+
+    private static Section node(Map<String, Object> node) throws BadInputException {
+        return Section.root("understudy.yml", Json.MAPPER.valueToTree(Map.of("node", node))).section("node");
+    }
+}
