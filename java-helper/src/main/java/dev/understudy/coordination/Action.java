@@ -50,7 +50,8 @@ public sealed interface Action {
      * install keys and activate the node with the epoch, never before {@code notBeforeRound}.
      *
      * @param kind the takeover report's kind: failover (from another host), switchover (invited), bootstrap (no holder
-     *     before), retake (this host held the newest epoch and takes the role again after it lapsed)
+     *     before), retake (this host held the newest epoch and takes the role again after it lapsed), onboard (the
+     *     main's node already signed before any host held the role: taken without stopping it)
      * @param release whether the release record let this host skip the chain's evidence wait
      */
     record Acquire(String kind, boolean release, long expectEpochRev, long notBeforeRound, String previousHolder,

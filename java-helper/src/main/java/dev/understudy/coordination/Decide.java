@@ -241,6 +241,14 @@ public final class Decide {
                 boolean validating = node.status().validationEnabled();
                 m = m.node(m.node().answered());
                 if (validating) {
+                    Evidence running = runningValidator(p, s, role, node, m, now);
+                    if (running != null) {
+                        out.add(new Action.Log(Action.Level.WARN, "no host has held the signing role yet and this main's node"
+                                + " already signs (the chain has its vote of round " + running.lastVoteRound()
+                                + "): taking the role without stopping it"));
+                        out.add(new Action.Acquire("onboard", false, s.latestEpoch(), -1, null, 0, running));
+                        return m;
+                    }
                     out.add(new Action.Log(Action.Level.ERROR, "the node was validating while this host does not hold the role;"
                             + " switching it off"));
                     out.add(new Action.QuietNode());
@@ -297,6 +305,30 @@ public final class Decide {
         String kind = invited ? "switchover" : previous == null ? "bootstrap" : previous.equals(p.self()) ? "retake" : "failover";
         out.add(new Action.Acquire(kind, proven, s.latestEpoch(), floor + 1, previous, latest, r.evidence()));
         return m;
+    }
+
+    /**
+     * Installing Understudy onto a validator that already signs: on the main, while no host has ever held the role (no
+     * leader key, no epoch ever granted, no release record, none seen by this agent), a node that validates, is
+     * synced and signs, with the chain showing the key's votes in the current set, is the validator itself — switching
+     * it off to take the role K rounds later would be an outage of Understudy's own making. The role is taken over it
+     * instead (the create-if-absent transaction, as any takeover). The chain's evidence, or null when this is not that
+     * case or anything cannot tell.
+     */
+    private static Evidence runningValidator(Policy p, Snapshot s, Role role, NodeView node, AgentMemory m, Clock now) {
+        if (!p.isMain() || s.leader() != null || s.latestEpoch() != 0 || s.released() != null || m.lastEpoch() != 0
+                || role.coolingDown(now.nanos())) {
+            return null;
+        }
+        try {
+            if (!node.status().synced() || !node.signing()) {
+                return null;
+            }
+            Evidence ev = node.evidence();
+            return ev.inCurrentSet() && ev.signedRecently() ? ev : null;
+        } catch (NodeException e) {
+            return null;
+        }
     }
 
     /**

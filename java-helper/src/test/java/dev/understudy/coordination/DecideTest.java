@@ -338,6 +338,31 @@ class DecideTest {
     }
 
     @Test
+    void aMainWhoseNodeAlreadySignsBeforeAnyHolderTakesTheRoleWithoutStoppingIt() {
+        Snapshot never = new Snapshot(500, null, 0, null, null, null, null, Map.of(), -1, List.of());
+        Node n = new Node().validating();
+        Decide.Decision d = Decide.decide(MAIN, never, Role.standby(), n, AgentMemory.start(T0), at(T0));
+        Action.Acquire a = only(Action.Acquire.class, d);
+        assertEquals("onboard", a.kind());
+        assertEquals(-1, a.notBeforeRound(), "the node signs on; no floor");
+        assertTrue(none(Action.QuietNode.class, d), "a running validator is not switched off: " + d.actions());
+        // only on the main, only before any epoch was granted, only when the chain shows the key voting
+        only(Action.QuietNode.class, Decide.decide(BACKUP, never, Role.standby(), new Node().validating(), AgentMemory.start(T0), at(T0)));
+        Snapshot heldOnce = new Snapshot(500, null, 40, "backup", null, null, null, Map.of(), -1, List.of());
+        d = Decide.decide(MAIN, heldOnce, Role.standby(), new Node().validating(), AgentMemory.start(T0), at(T0));
+        only(Action.QuietNode.class, d);
+        assertTrue(none(Action.Acquire.class, d));
+        Node silentOnChain = new Node().validating();
+        silentOnChain.evidence = silentSince(90, 100);
+        only(Action.QuietNode.class, Decide.decide(MAIN, never, Role.standby(), silentOnChain, AgentMemory.start(T0), at(T0)));
+        Node notSigning = new Node().validating();
+        notSigning.signing = false;
+        only(Action.QuietNode.class, Decide.decide(MAIN, never, Role.standby(), notSigning, AgentMemory.start(T0), at(T0)));
+        Role cooling = new Role(false, 0, 0, 1, T0 + 5 * S);
+        only(Action.QuietNode.class, Decide.decide(MAIN, never, cooling, new Node().validating(), AgentMemory.start(T0), at(T0)));
+    }
+
+    @Test
     void aRestartedAgentAdoptsItsOwnLeaderKeyUnlessItGaveTheRoleUp() {
         Node n = new Node();
         only(Action.Adopt.class, Decide.decide(MAIN, held("main", 40), Role.standby(), n, AgentMemory.start(T0), at(T0)));
