@@ -124,7 +124,7 @@ public final class Decide {
             }
         }
         if (due(now, m.nextCheckNanos())) {
-            m = health(p, node, m.checkDue(now.nanos() + p.checkNanos()), now, out);
+            m = health(p, s, node, m.checkDue(now.nanos() + p.checkNanos()), now, out);
             if (out.stream().anyMatch(a -> a instanceof Action.StepDown)) {
                 return m;
             }
@@ -157,7 +157,7 @@ public final class Decide {
      * it takes over — the holder steps down at once and has the node killed: a hung node then costs the rounds a
      * dead one costs. A newer vote means it may answer again, so it is asked again.
      */
-    private static AgentMemory health(Policy p, NodeView node, AgentMemory m, Clock now, List<Action> out) {
+    private static AgentMemory health(Policy p, Snapshot s, NodeView node, AgentMemory m, Clock now, List<Action> out) {
         boolean grace = now.nanos() - m.activatedAtNanos() < p.activationGraceNanos();
         AgentMemory.NodeHealth h = m.node();
         if (h.silent() && !grace) {
@@ -182,7 +182,11 @@ public final class Decide {
             if (grace) {
                 return m;
             }
-            if (!st.synced()) {
+            String stall = st.synced() ? null : chainStalls(p, s, st, now);
+            if (stall != null) {
+                m = waitLog(m, now, out, "the node reports itself out of sync, but " + stall
+                        + ": the chain stalls, not this node; not counted against it");
+            } else if (!st.synced()) {
                 problem = "node not synced (" + st.lagRounds() + " rounds behind)";
             } else if (!node.signing() && node.evidence().inCurrentSet()) {
                 problem = "node not signing although the validator is in the current set";
@@ -208,6 +212,28 @@ public final class Decide {
             return m.node(m.node().reset());
         }
         return m.unhealthy(n);
+    }
+
+    /**
+     * A node that calls itself out of sync (adapters judge that by the age of the last block, on the wall clock) is not
+     * behind when another validator host's fresh status — at most {@link #MAIN_STATUS_FRESH_MS} old — is out of sync
+     * too, at the same height or lower: no node gets blocks, the chain itself stalls (more than a third of the
+     * validators offline, a halt). Stepping down then would withdraw a healthy signer exactly when the network
+     * needs it back, and no standby could take over anyway. Null when not so; otherwise what shows it.
+     */
+    static String chainStalls(Policy p, Snapshot s, NodeStatus st, Clock now) {
+        for (Map.Entry<String, JsonNode> e : s.statuses().entrySet()) {
+            JsonNode o = e.getValue();
+            if (e.getKey().equals(p.self()) || now.wallMs() - o.path("updatedAtMs").asLong() >= MAIN_STATUS_FRESH_MS
+                    || !o.has("round") || o.path("synced").asBoolean(true) || o.has("nodeError")) {
+                continue;
+            }
+            if (o.path("round").asLong() <= st.round()) {
+                return e.getKey() + "'s node is out of sync as well, at height " + o.path("round").asLong() + " (this node: "
+                        + st.round() + ")";
+            }
+        }
+        return null;
     }
 
     /** The chain's view of the key, or null when the chain cannot say (the node's answers decide alone then). */

@@ -316,6 +316,37 @@ class DecideTest {
     }
 
     @Test
+    void aHolderWhoseNodeIsOutOfSyncLikeItsPeerAtTheSameHeightDoesNotStepDownTheChainStalls() {
+        Node n = new Node().validating();
+        n.status = new NodeStatus(false, 30, 100, 5, 6, true, "", 99); // out of sync by the last block's age
+        for (ObjectNode peer : List.of(status("standby", T0 / 1_000_000).put("synced", false).put("round", 100),
+                status("standby", T0 / 1_000_000).put("synced", false).put("round", 98))) {
+            Snapshot stalled = snap(new Snapshot.Leader("main", 40, 77), 40, null, null, null, Map.of("backup", peer));
+            AgentMemory m = seen("main", 40);
+            for (int i = 1; i <= 6; i++) {
+                Decide.Decision d = Decide.decide(MAIN, stalled, holding(40), n, m, at(T0 + i * S / 5));
+                assertTrue(none(Action.StepDown.class, d), "check " + i + " with " + peer + ": " + d.actions());
+                m = d.memory();
+            }
+            assertEquals(0, m.unhealthy());
+        }
+        // a peer that is synced, ahead, silent for longer than 3 s, or whose node does not answer: this node is behind
+        for (ObjectNode peer : List.of(status("standby", T0 / 1_000_000).put("synced", true).put("round", 100),
+                status("standby", T0 / 1_000_000).put("synced", false).put("round", 101),
+                status("standby", T0 / 1_000_000 - 4000).put("synced", false).put("round", 100),
+                status("standby", T0 / 1_000_000).put("synced", false).put("round", 100).put("nodeError", "refused"))) {
+            Snapshot behind = snap(new Snapshot.Leader("main", 40, 77), 40, null, null, null, Map.of("backup", peer));
+            AgentMemory m = seen("main", 40);
+            Decide.Decision d = null;
+            for (int i = 1; i <= 3; i++) {
+                d = Decide.decide(MAIN, behind, holding(40), n, m, at(T0 + i * S / 5));
+                m = d.memory();
+            }
+            assertTrue(only(Action.StepDown.class, d).reason().contains("not synced"), peer.toString());
+        }
+    }
+
+    @Test
     void aHolderPushesEveryPushInterval() {
         Node n = new Node().validating();
         Decide.Decision first = Decide.decide(MAIN, held("main", 40), holding(40), n, seen("main", 40), at(T0));

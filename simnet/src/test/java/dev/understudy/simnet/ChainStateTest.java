@@ -195,6 +195,57 @@ class ChainStateTest {
     }
 
     @Test
+    void aStallHoldsTheRoundInProgressAndRoundsGoOnAfterItAlsoAfterARestart() throws Exception {
+        Ed25519 k = join("v1");
+        atRound(4);
+        JsonNode st = chain.stall(Json.object().put("ms", 5000));
+        long from = st.get("fromMillis").asLong();
+        assertEquals(genesis.schedule().roundStartMillis(6), from, "announced two rounds ahead, at a round's start");
+        assertEquals(6, st.get("stalledRound").asLong());
+        BadInputException twice = assertThrows(BadInputException.class, () -> chain.stall(Json.object().put("ms", 2000)));
+        assertTrue(twice.getMessage().contains("already planned"), twice.getMessage());
+        clock.set(from + 10);
+        assertEquals(6, chain.currentRound());
+        assertEquals("accepted", send(vote("v1", 6, 0, "main-1", k)).get(0).get("status").asText());
+        clock.set(from + 4900);
+        assertEquals(6, chain.currentRound(), "no round starts during the stall");
+        assertTrue(chain.status().get("stalled").asBoolean());
+        clock.set(from + 5900);
+        assertEquals(6, chain.currentRound(), "the round in progress lasts the stall longer");
+        assertFalse(chain.status().get("stalled").asBoolean());
+        assertTrue(send(vote("v1", 7, 0, "main-1", k)).get(0).get("error").asText().contains("future"));
+        reopen();
+        assertEquals(6, chain.currentRound(), "the stall is in the record: a restarted chain keeps it");
+        clock.set(from + 5000 + ROUND_MS + 10);
+        assertEquals(7, chain.currentRound());
+        assertEquals(from + 5000 + ROUND_MS, chain.schedule().roundStartMillis(7));
+        assertEquals(1, chain.status().get("stalls").size());
+        assertEquals("accepted", send(vote("v1", 7, 0, "main-1", k)).get(0).get("status").asText());
+        for (long ms : new long[] {ROUND_MS - 1, 600_001}) {
+            BadInputException e = assertThrows(BadInputException.class, () -> chain.stall(Json.object().put("ms", ms)));
+            assertTrue(e.getMessage().contains("field 'ms'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void roundStartsAndRoundsAgreeAroundStalls() {
+        Schedule s = new Schedule(1_000_000, ROUND_MS, PERIOD, ELECTION, HORIZON)
+                .withStall(new Schedule.Stall(1_005_000, 1_012_500))
+                .withStall(new Schedule.Stall(1_020_300, 1_021_000));
+        for (long r = 0; r < 30; r++) {
+            long start = s.roundStartMillis(r);
+            assertEquals(r, s.roundAt(start), "round " + r + " at its start " + start);
+            if (r > 0) {
+                assertEquals(r - 1, s.roundAt(start - 1), "round " + (r - 1) + " just before " + start);
+            }
+        }
+        assertEquals(5, s.roundAt(1_011_000), "the round in progress when the stall began lasts through it");
+        assertEquals(1_013_500, s.roundStartMillis(6));
+        assertThrows(IllegalArgumentException.class, () -> s.withStall(new Schedule.Stall(1_020_900, 1_030_000)),
+                "stalls do not overlap");
+    }
+
+    @Test
     void lateVotesAreAcceptedWithinTheHorizonAndStillCatchADoubleSign() throws Exception {
         Ed25519 k = join("v1");
         atRound(5);

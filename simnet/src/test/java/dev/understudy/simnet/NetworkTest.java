@@ -153,6 +153,36 @@ class NetworkTest {
         assertEquals(List.of(), outside, samples + " samples");
     }
 
+    /**
+     * A stall (no rounds for a while): a node following the chain learns of it before it starts, stays synced, signs
+     * nothing the chain would refuse, and signs the first round after it; the chain counts no missed round.
+     */
+    @Test
+    void aNodeFollowsAStallAndSignsTheFirstRoundAfterIt() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), true, true);
+        waitFor("main signing in the set", 5000, () -> status(main).get("signing").asBoolean() && status(main).get("inCurrentSet").asBoolean());
+        long before = round();
+        JsonNode st = chainApi.post("/stall", Json.object().put("ms", 1500));
+        long from = st.get("fromMillis").asLong();
+        long stalled = st.get("stalledRound").asLong();
+        waitFor("the stall", 3000, () -> System.currentTimeMillis() > from + 300);
+        List<String> seen = new ArrayList<>();
+        while (System.currentTimeMillis() < from + 1400) {
+            JsonNode n = status(main);
+            if (!n.get("synced").asBoolean() || !n.get("signing").asBoolean() || n.get("localRound").asLong() != stalled) {
+                seen.add(n.toString());
+            }
+            Thread.sleep(50);
+        }
+        assertEquals(List.of(), seen, "during the stall the node is synced, signing and at the stalled round");
+        assertEquals(stalled, round());
+        settle(stalled + 3);
+        assertEquals(0, status(main).get("rejectedVotes").asLong(), "no vote for a round the chain had not reached");
+        JsonNode sum = chainApi.get("/validators/v1/summary?from=" + before + "&to=" + (stalled + 3));
+        assertEquals(0, sum.get("missedRounds").asLong(), sum.toString());
+        assertTrue(sum.get("lastSignedRoundInRange").asLong() >= stalled + 3, sum.toString());
+    }
+
     @Test
     void oneNodeAloneNeverDoubleSignsButTwoNodesWithTheSameKeyDo() throws Exception {
         NodeCommand.Running main = node("main", chain.url(), true, true);

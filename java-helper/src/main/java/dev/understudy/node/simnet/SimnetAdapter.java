@@ -159,7 +159,10 @@ public final class SimnetAdapter implements NodeAdapter {
         }
     }
 
-    /** The current period from the node's cached chain parameters and this host's clock (no network needed). */
+    /**
+     * The current period from the node's cached chain parameters and this host's clock (no network needed): chain time
+     * is wall-clock time less the chain's stalls before it (it stands still during one).
+     */
     long currentPeriod() throws NodeException {
         Path cache = home.resolve("chain.json");
         try {
@@ -171,7 +174,15 @@ public final class SimnetAdapter implements NodeAdapter {
                 throw NodeException.badOutput(cache + ": roundMs and periodRounds must be positive");
             }
             long now = clock.getAsLong();
-            return now < genesis ? 0 : (now - genesis) / roundMs / periodRounds;
+            long chainNow = now;
+            for (JsonNode st : c.path("stalls")) {
+                long from = st.path("fromMillis").asLong();
+                long to = st.path("toMillis").asLong();
+                if (from < now && to > from) {
+                    chainNow -= Math.min(now, to) - from;
+                }
+            }
+            return now < genesis ? 0 : (chainNow - genesis) / roundMs / periodRounds;
         } catch (IOException e) {
             throw NodeException.unavailable(cache + ": cannot read the node's chain parameters: " + e.getMessage(), e);
         }

@@ -100,6 +100,12 @@ public final class Chain implements AutoCloseable {
                     + res.get("period").asLong() + " key " + res.get("keyId").asText());
             return res;
         });
+        server.route("POST /stall", r -> {
+            ObjectNode res = state.stall(r.body());
+            Log.info("chain", "STALL: no round from " + res.get("fromMillis").asLong() + " to " + res.get("toMillis").asLong()
+                    + " (round " + res.get("stalledRound").asLong() + " lasts that much longer)");
+            return res;
+        });
         server.route("POST /votes", r -> {
             ArrayNode results = state.votes(r.body());
             for (JsonNode res : results) {

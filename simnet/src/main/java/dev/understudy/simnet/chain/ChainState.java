@@ -11,11 +11,9 @@ import dev.understudy.simnet.NotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,12 +25,16 @@ import java.util.function.LongSupplier;
  * first and applying it second. All methods are synchronized: the HTTP threads and the ticker share it.
  */
 public final class ChainState {
-    /** A vote counts for liveness when it arrives in its own round or the next one; later ones are "late". */
-    static final int ON_TIME_ROUNDS = 1;
+    static final int ON_TIME_ROUNDS = VoteLedger.ON_TIME_ROUNDS;
     private static final int MAX_RANGE = 100_000;
 
+    /** The longest stall the lab may ask for, and how far ahead of its start it is announced (in rounds). */
+    static final long MAX_STALL_MS = 600_000;
+    static final int STALL_NOTICE_ROUNDS = 2;
+
     private final Genesis genesis;
-    private final Schedule schedule;
+    /** Replaced when a stall is recorded (its rounds start later from then on). */
+    private Schedule schedule;
     private final RecordLog log;
     private final LongSupplier clock;
 
@@ -55,19 +57,10 @@ public final class ChainState {
         }
     }
 
-    private static final class RoundVotes {
-        final Map<String, Long> signers = new LinkedHashMap<>();
-        boolean onTime;
-    }
-
     private static final class ValidatorState {
         final String name;
         byte[] wallet;
-        final TreeMap<Long, RoundVotes> rounds = new TreeMap<>();
-        final List<Long> doubleSignRounds = new ArrayList<>();
-        long lateVotes;
-        /** The highest signing-role epoch any vote of this validator carried (0: none did). */
-        long highestEpoch;
+        final VoteLedger votes = new VoteLedger();
 
         ValidatorState(String name) {
             this.name = name;
@@ -82,7 +75,7 @@ public final class ChainState {
         sets.put(0L, new TreeMap<>());
     }
 
-    public Schedule schedule() {
+    public synchronized Schedule schedule() {
         return schedule;
     }
 
@@ -107,6 +100,7 @@ public final class ChainState {
             case "join", "bid" -> applyBid(r, type, source);
             case "set" -> applySet(r, source);
             case "vote" -> applyVote(r, source);
+            case "stall" -> applyStall(r, source);
             default -> throw new BadInputException(source + ": unknown record type '" + type + "'");
         }
     }
@@ -163,25 +157,14 @@ public final class ChainState {
         String signer = Json.text(r, "signer", source);
         long atRound = Json.integer(r, "atRound", source);
         ValidatorState v = validator(name);
-        RoundVotes rv = v.rounds.computeIfAbsent(round, k -> new RoundVotes());
-        if (rv.signers.containsKey(signer)) {
-            return "duplicate";
-        }
-        v.highestEpoch = Math.max(v.highestEpoch, r.path("epoch").asLong(0));
-        rv.signers.put(signer, atRound);
-        if (atRound <= round + ON_TIME_ROUNDS) {
-            rv.onTime = true;
-        } else {
-            v.lateVotes++;
-        }
-        if (rv.signers.size() == 2) {
-            v.doubleSignRounds.add(round);
+        String status = v.votes.add(round, signer, atRound, r.path("epoch").asLong(0));
+        Set<String> signers = v.votes.signers(round);
+        if (status.equals("double_sign") && signers.size() == 2) {
             ObjectNode ev = event("double_sign", r);
             ev.put("validator", name).put("round", round).put("period", schedule.periodOf(round));
-            ev.set("signers", Json.MAPPER.valueToTree(rv.signers.keySet()));
-            return "double_sign";
+            ev.set("signers", Json.MAPPER.valueToTree(signers));
         }
-        return rv.signers.size() > 2 ? "double_sign" : "accepted";
+        return status;
     }
 
     private ObjectNode event(String type, JsonNode record) {
@@ -200,6 +183,46 @@ public final class ChainState {
         r.put("at", now);
         r.put("atRound", schedule.roundAt(now));
         return r;
+    }
+
+    // ---------------------------------------------------------------- stalls
+
+    /**
+     * The network stops producing rounds for {@code ms} (the lab's stand-in for a chain that halts, e.g. with more than
+     * a third of the validators offline): the stall starts at the beginning of the round {@link #STALL_NOTICE_ROUNDS}
+     * ahead, so that every node following the chain knows of it before it starts; the round that starts then lasts
+     * the stall longer, and rounds go on after it. One stall at a time.
+     */
+    public synchronized ObjectNode stall(JsonNode body) throws BadInputException, IOException {
+        String src = "stall request";
+        long ms = Json.integer(body, "ms", src);
+        if (ms < schedule.roundMs() || ms > MAX_STALL_MS) {
+            throw new BadInputException(src + ": field 'ms' must be from one round (" + schedule.roundMs() + ") to " + MAX_STALL_MS
+                    + ", got " + ms);
+        }
+        long now = clock.getAsLong();
+        List<Schedule.Stall> all = schedule.stalls();
+        if (!all.isEmpty() && all.get(all.size() - 1).toMillis() > now) {
+            throw new BadInputException(src + ": a stall is already planned or in progress until "
+                    + all.get(all.size() - 1).toMillis());
+        }
+        long from = schedule.roundStartMillis(Math.max(schedule.roundAt(now), 0) + STALL_NOTICE_ROUNDS);
+        ObjectNode r = record("stall", now);
+        r.put("fromMillis", from).put("toMillis", from + ms);
+        log.append(List.of(r));
+        apply(r, "stall");
+        ObjectNode res = Json.object();
+        res.put("fromMillis", from).put("toMillis", from + ms).put("stalledRound", schedule.roundAt(from));
+        return res;
+    }
+
+    private void applyStall(JsonNode r, String source) throws BadInputException {
+        try {
+            schedule = schedule.withStall(new Schedule.Stall(Json.integer(r, "fromMillis", source), Json.integer(r, "toMillis", source)));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(source + ": " + e.getMessage());
+        }
+        event("stall", r).put("fromMillis", r.path("fromMillis").asLong()).put("toMillis", r.path("toMillis").asLong());
     }
 
     // ---------------------------------------------------------------- elections
@@ -244,8 +267,8 @@ public final class ChainState {
         String walletHex = Json.text(body, "wallet", src);
         byte[] key = Ed25519.parsePublicHex(keyHex, "bid field 'key'");
         byte[] wallet = Ed25519.parsePublicHex(walletHex, "bid field 'wallet'");
-        byte[] walletSig = base64(Json.text(body, "walletSignature", src), "bid field 'walletSignature'");
-        byte[] keySig = base64(Json.text(body, "keySignature", src), "bid field 'keySignature'");
+        byte[] walletSig = VoteCheck.base64(Json.text(body, "walletSignature", src), "bid field 'walletSignature'");
+        byte[] keySig = VoteCheck.base64(Json.text(body, "keySignature", src), "bid field 'keySignature'");
         long now = clock.getAsLong();
         long round = schedule.roundAt(now);
         boolean join = period == 0;
@@ -316,12 +339,12 @@ public final class ChainState {
             String src = "vote " + i;
             i++;
             try {
-                ObjectNode r = checkVote(vote, src, current, now);
+                ObjectNode r = VoteCheck.check(vote, src, current, schedule, genesis.chainId(), validators::containsKey,
+                        p -> sets.getOrDefault(p, Map.of()), record("vote", now));
                 res.put("round", r.get("round").asLong());
                 String k = r.get("validator").asText() + "|" + r.get("round").asLong() + "|" + r.get("signer").asText();
                 ValidatorState v = validators.get(r.get("validator").asText());
-                RoundVotes rv = v == null ? null : v.rounds.get(r.get("round").asLong());
-                if (!pending.add(k) || (rv != null && rv.signers.containsKey(r.get("signer").asText()))) {
+                if (!pending.add(k) || (v != null && v.votes.has(r.get("round").asLong(), r.get("signer").asText()))) {
                     res.put("status", "duplicate");
                     continue;
                 }
@@ -348,68 +371,6 @@ public final class ChainState {
         }
     }
 
-    private ObjectNode checkVote(JsonNode vote, String src, long current, long now) throws BadInputException {
-        if (!vote.isObject()) {
-            throw new BadInputException(src + ": expected a JSON object, got " + vote.getNodeType());
-        }
-        String name = Json.text(vote, "validator", src);
-        long round = Json.integer(vote, "round", src);
-        long period = Json.integer(vote, "period", src);
-        String signer = Json.text(vote, "signer", src);
-        long epoch = vote.has("epoch") ? Json.integer(vote, "epoch", src) : 0;
-        if (epoch < 0) {
-            throw new BadInputException(src + ": epoch " + epoch + " is negative");
-        }
-        if (signer.length() > 64) {
-            throw new BadInputException(src + ": field 'signer' is longer than 64 characters");
-        }
-        byte[] sig = base64(Json.text(vote, "signature", src), src + " field 'signature'");
-        if (round < 0) {
-            throw new BadInputException(src + ": round " + round + " is negative");
-        }
-        if (round > current) {
-            throw new BadInputException(src + ": round " + round + " is in the future (the chain is at round " + current + ")");
-        }
-        if (round < current - schedule.lateHorizonRounds()) {
-            throw new BadInputException(src + ": round " + round + " is beyond the late-vote horizon ("
-                    + schedule.lateHorizonRounds() + " rounds; the chain is at round " + current + ")");
-        }
-        if (period != schedule.periodOf(round)) {
-            throw new BadInputException(src + ": period " + period + " does not match round " + round
-                    + " (which is in period " + schedule.periodOf(round) + ")");
-        }
-        if (!validators.containsKey(name)) {
-            throw new BadInputException(src + ": unknown validator '" + name + "'");
-        }
-        Member m = sets.getOrDefault(period, Map.of()).get(name);
-        if (m == null) {
-            throw new BadInputException(src + ": validator '" + name + "' is not in the set of period " + period);
-        }
-        if (round < m.from()) {
-            throw new BadInputException(src + ": validator '" + name + "' joined period " + period + " from round "
-                    + m.from() + ", not round " + round);
-        }
-        if (!Ed25519.verify(m.key(), Messages.vote(genesis.chainId(), round, period, signer, epoch), sig)) {
-            throw new BadInputException(src + ": signature does not verify against the key registered for validator '"
-                    + name + "' in period " + period + " (key " + m.keyId() + ")");
-        }
-        ObjectNode r = record("vote", now);
-        r.put("validator", name).put("round", round).put("period", period).put("signer", signer)
-                .put("signature", Base64.getEncoder().encodeToString(sig));
-        if (epoch > 0) {
-            r.put("epoch", epoch);
-        }
-        return r;
-    }
-
-    private static byte[] base64(String text, String source) throws BadInputException {
-        try {
-            return Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(source + ": not base64: " + e.getMessage(), e);
-        }
-    }
-
     // ---------------------------------------------------------------- reads
 
     public synchronized ObjectNode status() throws IOException {
@@ -421,6 +382,9 @@ public final class ChainState {
         n.put("nowMillis", now);
         n.put("round", round);
         n.put("roundStartMillis", schedule.roundStartMillis(Math.max(round, 0)));
+        ArrayNode stalls = n.putArray("stalls");
+        schedule.stalls().forEach(st -> stalls.addObject().put("fromMillis", st.fromMillis()).put("toMillis", st.toMillis()));
+        n.put("stalled", schedule.stallAt(now) != null);
         n.put("period", period);
         n.put("periodStartRound", schedule.periodStart(Math.max(period, 0)));
         n.put("periodEndRound", schedule.periodStart(Math.max(period, 0) + 1) - 1);
@@ -445,7 +409,7 @@ public final class ChainState {
         // the chain does not judge epochs (a real chain knows nothing of them); it shows the highest each validator's
         // votes carried, so a node signing under an older epoch learns that another host holds the role since
         ObjectNode epochs = n.putObject("epochs");
-        validators.values().stream().filter(v -> v.highestEpoch > 0).forEach(v -> epochs.put(v.name, v.highestEpoch));
+        validators.values().stream().filter(v -> v.votes.highestEpoch() > 0).forEach(v -> epochs.put(v.name, v.votes.highestEpoch()));
         return n;
     }
 
@@ -488,17 +452,9 @@ public final class ChainState {
         n.put("inCurrentSet", cur != null);
         n.put("currentKeyId", cur == null ? null : cur.keyId());
         n.put("inNextSet", sets.getOrDefault(period + 1, Map.of()).containsKey(name));
-        n.put("highestEpoch", v.highestEpoch);
-        Map.Entry<Long, RoundVotes> last = v.rounds.lastEntry();
-        n.put("lastVoteRound", last == null ? -1 : last.getKey());
-        long lastSigned = -1;
-        for (Map.Entry<Long, RoundVotes> e : v.rounds.descendingMap().entrySet()) {
-            if (e.getValue().onTime) {
-                lastSigned = e.getKey();
-                break;
-            }
-        }
-        n.put("lastSignedRound", lastSigned);
+        n.put("highestEpoch", v.votes.highestEpoch());
+        n.put("lastVoteRound", v.votes.lastVoteRound());
+        n.put("lastSignedRound", v.votes.lastOnTimeRound());
         ArrayNode periods = n.putArray("periods");
         sets.forEach((p, s) -> {
             Member m = s.get(name);
@@ -527,71 +483,13 @@ public final class ChainState {
         long first = firstRoundInSet(name);
         long from = fromRound != null ? Math.max(0, fromRound) : Math.max(0, first);
         long to = toRound != null ? Math.min(toRound, settled) : settled;
-        long inSet = 0;
-        long signed = 0;
-        long missed = 0;
-        long gap = 0;
-        long longestGap = 0;
-        long longestGapStart = -1;
-        long lastSigned = -1;
-        if (first >= 0) {
-            for (long r = from; r <= to; r++) {
-                if (memberAt(name, r) == null) {
-                    gap = 0;
-                    continue;
-                }
-                inSet++;
-                RoundVotes rv = v.rounds.get(r);
-                if (rv != null && rv.onTime) {
-                    signed++;
-                    lastSigned = r;
-                    gap = 0;
-                } else {
-                    missed++;
-                    gap++;
-                    if (gap > longestGap) {
-                        longestGap = gap;
-                        longestGapStart = r - gap + 1;
-                    }
-                }
-            }
-        }
-        ArrayNode dsRounds = Json.MAPPER.createArrayNode();
-        Set<String> signers = new java.util.TreeSet<>();
-        long late = 0;
         // A double sign is final the moment its second vote lands, so safety is judged up to the current
         // round, while liveness (signed/missed) is judged only over settled rounds.
         long safetyTo = toRound != null ? toRound : currentRound();
-        for (Map.Entry<Long, RoundVotes> e : v.rounds.subMap(from, true, Math.max(from, safetyTo), true).entrySet()) {
-            signers.addAll(e.getValue().signers.keySet());
-            if (e.getValue().signers.size() > 1) {
-                dsRounds.add(e.getKey());
-            }
-            for (long at : e.getValue().signers.values()) {
-                if (at > e.getKey() + ON_TIME_ROUNDS) {
-                    late++;
-                }
-            }
-        }
         ObjectNode n = Json.object();
         n.put("validator", name);
         n.put("chainId", genesis.chainId());
-        n.put("fromRound", from);
-        n.put("toRound", to);
-        n.put("roundsInSet", inSet);
-        n.put("signedRounds", signed);
-        n.put("missedRounds", missed);
-        n.put("longestGapRounds", longestGap);
-        n.put("longestGapStartRound", longestGapStart);
-        n.put("lastSignedRoundInRange", lastSigned);
-        n.put("safetyToRound", safetyTo);
-        n.put("doubleSigns", dsRounds.size());
-        ArrayNode shown = n.putArray("doubleSignRounds");
-        for (int i = 0; i < Math.min(dsRounds.size(), 100); i++) {
-            shown.add(dsRounds.get(i));
-        }
-        n.put("lateVotes", late);
-        n.set("signerInstances", Json.MAPPER.valueToTree(signers));
+        v.votes.summarize(n, from, to, safetyTo, r -> first >= 0 && memberAt(name, r) != null);
         return n;
     }
 
@@ -604,21 +502,8 @@ public final class ChainState {
         if (to - from + 1 > MAX_RANGE) {
             throw new BadInputException("rounds: at most " + MAX_RANGE + " rounds per query, asked for " + (to - from + 1));
         }
-        long current = currentRound();
         ArrayNode out = Json.MAPPER.createArrayNode();
-        for (long r = Math.max(0, from); r <= Math.min(to, current); r++) {
-            ObjectNode n = out.addObject();
-            n.put("round", r);
-            n.put("period", schedule.periodOf(r));
-            n.put("inSet", memberAt(name, r) != null);
-            RoundVotes rv = v.rounds.get(r);
-            ArrayNode s = n.putArray("signers");
-            if (rv != null) {
-                rv.signers.forEach((signer, at) -> s.addObject().put("signer", signer).put("atRound", at));
-            }
-            n.put("onTime", rv != null && rv.onTime);
-            n.put("doubleSign", rv != null && rv.signers.size() > 1);
-        }
+        v.votes.roundsInto(out, Math.max(0, from), Math.min(to, currentRound()), r -> memberAt(name, r) != null, schedule::periodOf);
         return out;
     }
 

@@ -53,6 +53,8 @@ public final class Node implements AutoCloseable {
     private final ConcurrentLinkedDeque<ObjectNode> queue = new ConcurrentLinkedDeque<>();
 
     private volatile Schedule schedule;
+    /** The stalls written to the chain cache last (null: none written yet). */
+    private List<Schedule.Stall> cachedStalls;
     private volatile String chainId;
     private volatile boolean reachable;
     private volatile long lastContactMillis;
@@ -122,9 +124,14 @@ public final class Node implements AutoCloseable {
 
     private void useGenesis(JsonNode g) throws BadInputException {
         String src = "chain parameters";
-        Schedule s = new Schedule(Json.integer(g, "genesisMillis", src), Json.integer(g, "roundMs", src),
-                (int) Json.integer(g, "periodRounds", src), (int) Json.integer(g, "electionRounds", src),
-                (int) Json.integer(g, "lateHorizonRounds", src));
+        Schedule s;
+        try {
+            s = new Schedule(Json.integer(g, "genesisMillis", src), Json.integer(g, "roundMs", src),
+                    (int) Json.integer(g, "periodRounds", src), (int) Json.integer(g, "electionRounds", src),
+                    (int) Json.integer(g, "lateHorizonRounds", src), Schedule.stallsOf(g));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(src + ": " + e.getMessage());
+        }
         chainId = Json.text(g, "chainId", src);
         schedule = s;
     }
@@ -204,12 +211,24 @@ public final class Node implements AutoCloseable {
             home.bindChain(st.path("chainId").asText());
             if (schedule == null || !st.path("chainId").asText().equals(chainId)) {
                 useGenesis(st);
+                cachedStalls = null;
+            }
+            List<Schedule.Stall> stalls = Schedule.stallsOf(st);
+            if (!stalls.equals(cachedStalls)) {
+                // a stall the chain announced: this node's rounds follow the chain's time (it signs nothing while the
+                // chain stands still), and the cache the helper reads periods from says so too
+                schedule = schedule.withStalls(stalls);
                 ObjectNode g = Json.object();
                 for (String f : List.of("chainId", "genesisMillis", "roundMs", "periodRounds", "electionRounds",
-                        "lateHorizonRounds")) {
+                        "lateHorizonRounds", "stalls")) {
                     g.set(f, st.get(f));
                 }
                 AtomicFiles.write(home.dir().resolve(CHAIN_CACHE), Json.pretty(g));
+                if (!stalls.isEmpty() && (cachedStalls == null || !cachedStalls.containsAll(stalls))) {
+                    Schedule.Stall last = stalls.get(stalls.size() - 1);
+                    Log.info("node", "the chain stalls from " + last.fromMillis() + " for " + last.durationMs() + " ms");
+                }
+                cachedStalls = stalls;
             }
             lastChainStatus = st;
             lastChainRound = st.path("round").asLong();
