@@ -65,7 +65,8 @@ bench: build
 	lab/bench --runs $(RUNS) --label "1 s rounds" | tee /var/lib/understudy-lab/results/bench-1s.md
 	lab/lab down
 	lab/lab up
-	lab/lab ansible-playbook ansible/site.yml -e simnet_chain_round_ms=6000 -e understudy_activation_grace_ms=15000 >/dev/null
+	lab/lab ansible-playbook ansible/site.yml -e simnet_chain_round_ms=6000 -e understudy_activation_grace_ms=15000 \
+	  -e understudy_takeover_rounds=2 >/dev/null
 	lab/bench --runs $(RUNS) --label "6 s rounds" | tee /var/lib/understudy-lab/results/bench-6s.md
 	lab/lab down
 
