@@ -67,7 +67,7 @@ bench: build
 	lab/lab up
 	lab/lab ansible-playbook ansible/site.yml -e simnet_chain_round_ms=6000 -e understudy_activation_grace_ms=15000 \
 	  -e understudy_takeover_rounds=2 >/dev/null
-	lab/bench --runs $(RUNS) --label "6 s rounds" | tee /var/lib/understudy-lab/results/bench-6s.md
+	lab/bench --runs $(RUNS) --label "6 s rounds, K = 2" | tee /var/lib/understudy-lab/results/bench-6s.md
 	lab/lab down
 
 # Each step timed (lab/timings); the table is printed at the end, after a failure too.
