@@ -4,8 +4,10 @@ import dev.understudy.cli.BadInputException;
 import dev.understudy.config.Config;
 import dev.understudy.config.LiveConfig;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /** Builds a {@link Dispatcher} from the config: channels from {@code alerts:}, state in the state directory. */
@@ -20,12 +22,30 @@ public final class Alerting {
     }
 
     /**
-     * A source that reads the config file again each time, so a changed channel or secret applies to a running
-     * agent without a restart (an agent sends rarely; reading the file costs milliseconds).
+     * A source that reads the config file and the secrets file again each time, so a changed channel or secret applies
+     * to a running agent without a restart, and builds the dispatcher again only when either changed: its channels
+     * hold HTTP clients (each with threads of its own and a TLS context), and the holder asks every 10 s.
      */
     public static Source reloading(Path configFile, String stateName) {
         LiveConfig live = new LiveConfig(configFile);
-        return () -> dispatcher(live.current(), stateName);
+        return new Source() {
+            private Config builtFrom;
+            private byte[] secretsFrom;
+            private Dispatcher built;
+
+            @Override
+            public synchronized Dispatcher get() throws BadInputException, IOException {
+                Config c = live.current();
+                byte[] secrets = c.alerts() == null || c.alerts().secretsFile() == null ? new byte[0]
+                        : Files.exists(c.alerts().secretsFile()) ? Files.readAllBytes(c.alerts().secretsFile()) : new byte[0];
+                if (built == null || c != builtFrom || !Arrays.equals(secrets, secretsFrom)) {
+                    built = dispatcher(c, stateName);
+                    builtFrom = c;
+                    secretsFrom = secrets;
+                }
+                return built;
+            }
+        };
     }
 
     public static Dispatcher dispatcher(Config c, String stateName) throws BadInputException, IOException {
