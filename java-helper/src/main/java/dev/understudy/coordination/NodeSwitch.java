@@ -124,22 +124,25 @@ final class NodeSwitch {
 
     /** Starts a standby's node that is not running, through its unit (and so its guard). */
     void start() throws NodeException {
-        if (unit == null) {
-            throw NodeException.unavailable("no node.unit configured to start the node with", null);
-        }
-        unit.start();
+        unit("start").start();
     }
 
     /** Kills a standby's node that hung and starts it again through its unit. */
     void restart() throws NodeException {
-        if (unit == null) {
-            throw NodeException.unavailable("no node.unit configured to restart the node with", null);
-        }
-        String why = unit.kill();
+        NodeUnit u = unit("restart");
+        String why = u.kill();
         if (why != null) {
             throw NodeException.unavailable(why, null);
         }
-        unit.start();
+        u.start();
+    }
+
+    /** The node's unit, for an operation that needs one. */
+    private NodeUnit unit(String operation) throws NodeException {
+        if (unit == null) {
+            throw NodeException.unavailable("no node.unit configured to " + operation + " the node with", null);
+        }
+        return unit;
     }
 
     /**
