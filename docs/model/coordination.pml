@@ -17,7 +17,8 @@
  *   standby: looks at a snapshot; may take the role only when the leader key is absent and either the release record
  *            names the newest epoch (the epoch key's revision) or the chain shows no vote for K rounds; its
  *            transaction compares the epoch key with its snapshot; it activates its node under the epoch, never at or
- *            before the released last round, never in the round in progress.
+ *            before the released last round, and in the round in progress only when that round began after its
+ *            first look at the absent key (with JOIN; a newer epoch granted since that look restarts it).
  *   node:    signs each round while switched on, at the start of the round (the worst case: as early as it can), also
  *            when cut from the chain (its votes queue and arrive late); with NODE_FENCE it refuses an epoch lower than
  *            the highest it has seen on the chain.
@@ -31,7 +32,12 @@
  *
  * Switches (spin -DNAME=value): WD (1: hang watchdog armed while holding), FORGE_DELETE, BUGGY (1: a switchover
  * invitation alone skips the evidence wait — the hole this design closes; the check expects a counterexample),
- * CHAIN_CUT (1: a node may be cut from the chain), NODE_FENCE, MAXT, MAXF.
+ * CHAIN_CUT (1: a node may be cut from the chain), NODE_FENCE, JOIN (1: a new holder joins the round in progress that
+ * began after its first look at the absent key, when it activates within its fence window; 0: never the round in
+ * progress; 2, 3, 4: without both conditions, without the first, without the second — the check expects
+ * counterexamples), MAXT, MAXF. The hosts share one clock
+ * here; the join margin that covers their difference is argued in docs/coordination.md and exercised by
+ * DecideProperties with stepped wall clocks.
  */
 
 #ifndef WD
@@ -48,6 +54,9 @@
 #endif
 #ifndef NODE_FENCE
 #define NODE_FENCE 0
+#endif
+#ifndef JOIN
+#define JOIN 1
 #endif
 #ifndef MAXT
 #define MAXT 12        /* rounds explored */
@@ -106,6 +115,8 @@ bool may_take[2];             /* a standby between its look and its transaction 
 byte seen_latest[2];
 byte take_floor[2];
 bool activating[2];           /* a new holder between its transaction and its activation */
+byte absent_at[2];            /* the round of its first look at the absent key (NONE: present at its last look) */
+byte absent_ep[2];            /*   and the newest epoch then */
 
 #if NODE_FENCE
 #define epoch_ok(h) (nepoch[h] >= chain_epoch)
@@ -138,7 +149,8 @@ inline sign(h) {
 
 /* the agent becomes standby and the node stops (a fence, a watchdog reset or a power loss all end here) */
 inline stop_all(h) {
-  on[h] = false; hold[h] = false; stopping[h] = false; activating[h] = false; may_take[h] = false; armed[h] = false
+  on[h] = false; hold[h] = false; stopping[h] = false; activating[h] = false; may_take[h] = false; armed[h] = false;
+  absent_at[h] = NONE; absent_ep[h] = 0
 }
 
 proctype Agent(byte h) {
@@ -168,6 +180,10 @@ proctype Agent(byte h) {
        live(h) && !hold[h] && !stopping[h] && !activating[h] && !may_take[h] && !cut_etcd[h] && ldr == NONE ->
        seen_latest[h] = latest;
        if
+       :: absent_at[h] == NONE || absent_ep[h] != latest -> absent_at[h] = now; absent_ep[h] = latest
+       :: else -> skip
+       fi;
+       if
        :: rel_epoch != 0 && rel_epoch == latest ->          /* a proven release */
           may_take[h] = true;
           take_floor[h] = (rel_last > last_vote -> rel_last : last_vote) + 1
@@ -191,12 +207,25 @@ proctype Agent(byte h) {
        :: else -> skip
        fi
      }
-  /* new holder: activates its node under its epoch, not before the floor, never in the round in progress */
+  /* standby: a look that finds the leader key present */
+  :: atomic { live(h) && !hold[h] && !cut_etcd[h] && ldr != NONE && absent_at[h] != NONE -> absent_at[h] = NONE; absent_ep[h] = 0 }
+  /* new holder: activates its node under its epoch, not before the floor; the round in progress only when it began
+     after the first look at the absent key and the activation comes within the fence window (an agent frozen between
+     its transaction and the activation may resume after its lease expired); it signs that round at once, the worst
+     case. */
   :: atomic {
        live(h) && activating[h] ->
        activating[h] = false;
        on[h] = true; nepoch[h] = aep[h];
-       nfloor[h] = (take_floor[h] > now + 1 -> take_floor[h] : now + 1)
+       nfloor[h] = (take_floor[h] > now + 1 -> take_floor[h] : now + 1);
+#if JOIN
+       if
+       :: (JOIN == 2 || (JOIN == 3 || absent_at[h] != NONE && absent_at[h] < now) && (JOIN == 4 || now < ack[h] + F)) && take_floor[h] <= now && nlast[h] < now && epoch_ok(h) ->
+          nfloor[h] = now; sign(h)
+       :: else -> skip
+       fi;
+#endif
+       absent_at[h] = NONE; absent_ep[h] = 0
      }
   :: now >= MAXT -> break
   od

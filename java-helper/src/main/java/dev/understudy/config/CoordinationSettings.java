@@ -16,7 +16,7 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
         Path passwordFile, Duration leaseTtl, Duration margin, Duration keepAliveInterval, Duration requestTimeout,
         int takeoverRounds, Duration pollInterval, int unhealthyChecks, Duration activationGrace, Duration standbyDelay,
         Duration cooldown, boolean electionDuty, List<String> fenceCommand, WatchdogSettings watchdog,
-        Duration pushInterval) {
+        Duration pushInterval, long joinRoundMarginMs) {
 
     /** The hang watchdog: none, the Linux watchdog device, or the lab's file emulation. */
     public record WatchdogSettings(String driver, Path path, Duration timeout) {
@@ -117,7 +117,8 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
                 s.bool("election_duty", true),
                 fence,
                 new WatchdogSettings(driver, wpath, Duration.ofMillis(wtimeout)),
-                Duration.ofMillis(s.integer("push_interval_ms", 5000, 500, 3_600_000)));
+                Duration.ofMillis(s.integer("push_interval_ms", 5000, 500, 3_600_000)),
+                s.integer("join_round_margin_ms", 1000, -1, 60_000));
         s.done();
         return c;
     }

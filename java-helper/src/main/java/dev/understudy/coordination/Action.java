@@ -47,15 +47,16 @@ public sealed interface Action {
     /**
      * Take the role: grant a lease and create the leader key in one transaction — only if still absent, and, for a
      * takeover on a proven release, only if no leader key was created since ({@code expectEpochRev}, else -1) — then
-     * install keys and activate the node with the epoch, never before {@code notBeforeRound}.
+     * install keys and activate the node with the epoch, never before {@code notBeforeRound}, joining the round in
+     * progress only when it began at or after {@code joinAfterMs} (wall clock; -1: never).
      *
      * @param kind the takeover report's kind: failover (from another host), switchover (invited), bootstrap (no holder
      *     before), retake (this host held the newest epoch and takes the role again after it lapsed), onboard (the
      *     main's node already signed before any host held the role: taken without stopping it)
      * @param release whether the release record let this host skip the chain's evidence wait
      */
-    record Acquire(String kind, boolean release, long expectEpochRev, long notBeforeRound, String previousHolder,
-            long previousEpoch, Evidence evidence) implements Action {
+    record Acquire(String kind, boolean release, long expectEpochRev, long notBeforeRound, long joinAfterMs,
+            String previousHolder, long previousEpoch, Evidence evidence) implements Action {
     }
 
     /** Look at the node's keys and push them to the backups (the holder, every push interval). */

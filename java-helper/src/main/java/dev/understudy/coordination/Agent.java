@@ -282,7 +282,7 @@ public final class Agent implements AutoCloseable {
         LOG.warn("{}TOOK THE SIGNING ROLE: epoch {} ({}{}; previous holder {} epoch {}; signs from round {} at the earliest)", tag,
                 epoch, a.kind(), a.release() ? ", after its release" : "", a.previousHolder(), a.previousEpoch(), a.notBeforeRound());
         long absentAtMs = memory.leaderAbsent() ? memory.absentSinceMs() : acquiredMs;
-        if (takeRole(gen, new Activation(cs.electionDuty(), epoch, a.notBeforeRound()))) {
+        if (takeRole(gen, new Activation(cs.electionDuty(), epoch, a.notBeforeRound(), a.joinAfterMs(), -1))) {
             report.begin(config.validator(), self, epoch, a, absentAtMs, acquiredMs);
         }
     }
@@ -302,7 +302,7 @@ public final class Agent implements AutoCloseable {
         }
         long gen = keeper.hold(l.lease(), l.epoch(), sent);
         LOG.warn("{}the leader key names this host (epoch {}) and its lease lives: resuming as holder", tag, l.epoch());
-        takeRole(gen, new Activation(cs.electionDuty(), l.epoch(), -1));
+        takeRole(gen, new Activation(cs.electionDuty(), l.epoch(), -1, -1, -1));
     }
 
     /**
@@ -331,7 +331,7 @@ public final class Agent implements AutoCloseable {
                 return false;
             }
             observer.forget();
-            nodeSwitch.switchOn(a);
+            nodeSwitch.switchOn(a.joinUntil(System.currentTimeMillis() + keeper.fenceInMillis()));
         } catch (NodeException | IOException | BadInputException e) {
             LOG.error("{}activation failed: {}; stepping down", tag, e.getMessage());
             resignation.stepDown("activation failed: " + e.getMessage(), false);
@@ -342,9 +342,11 @@ public final class Agent implements AutoCloseable {
             nodeSwitch.stop(true);
             return false;
         }
-        activation = a;
+        activation = a.withoutJoin();
         memory = memory.activated(System.nanoTime());
-        LOG.warn("{}node activated (epoch {}); it signs from the next round{}", tag, a.epoch(),
+        LOG.warn("{}node activated (epoch {}); it signs from {}{}", tag, a.epoch(),
+                a.joinAfterMs() >= 0 ? "the round in progress when that began at or after " + Instant.ofEpochMilli(a.joinAfterMs())
+                        + ", else the next round" : "the next round",
                 a.notBeforeRound() >= 0 ? ", and not before round " + a.notBeforeRound() : "");
         return true;
     }

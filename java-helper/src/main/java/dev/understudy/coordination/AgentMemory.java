@@ -6,15 +6,18 @@ package dev.understudy.coordination;
  * @param lastHolder the holder the leader key named when this host last saw one (null: never)
  * @param lastEpoch that leader key's epoch (0: never)
  * @param absentSinceNanos when this host first saw the leader key absent (monotonic; {@link #NEVER} while present)
- * @param absentSinceMs the same on the wall clock, for the takeover report
+ * @param absentSinceMs the same on the wall clock, taken after the read that showed it absent: every earlier holder had
+ *     stopped by then (a round that began later may be joined) and the takeover report starts there
+ * @param absentEpoch the newest epoch ever granted when the key was first seen absent: a newer one means the role was
+ *     held again since, unseen by this host, and the absence counts from the next look
  * @param activatedAtNanos when this host's node was last activated as holder (the health check's grace starts)
  * @param nextCheckNanos when the periodic node check (holder's health, standby's quiet node) is due next
  * @param nextPushNanos when the holder looks at its keys and pushes them next
  * @param nextWaitLogNanos when a waiting standby logs why it waits next
  * @param node what the node checks found so far
  */
-public record AgentMemory(String lastHolder, long lastEpoch, long absentSinceNanos, long absentSinceMs, long activatedAtNanos,
-        long nextCheckNanos, long nextPushNanos, long nextWaitLogNanos, NodeHealth node) {
+public record AgentMemory(String lastHolder, long lastEpoch, long absentSinceNanos, long absentSinceMs, long absentEpoch,
+        long activatedAtNanos, long nextCheckNanos, long nextPushNanos, long nextWaitLogNanos, NodeHealth node) {
     /** A monotonic time that is never reached: nanoTime's origin is arbitrary, so "unset" cannot be 0 or -1. */
     public static final long NEVER = Long.MIN_VALUE;
 
@@ -71,7 +74,7 @@ public record AgentMemory(String lastHolder, long lastEpoch, long absentSinceNan
 
     /** A new agent: every periodic check due at once. */
     public static AgentMemory start(long nowNanos) {
-        return new AgentMemory(null, 0, NEVER, 0, nowNanos, nowNanos, nowNanos, nowNanos, NodeHealth.FINE);
+        return new AgentMemory(null, 0, NEVER, 0, 0, nowNanos, nowNanos, nowNanos, nowNanos, NodeHealth.FINE);
     }
 
     public int unhealthy() {
@@ -79,11 +82,11 @@ public record AgentMemory(String lastHolder, long lastEpoch, long absentSinceNan
     }
 
     AgentMemory sawLeader(String holder, long epoch) {
-        return new AgentMemory(holder, epoch, NEVER, 0, activatedAtNanos, nextCheckNanos, nextPushNanos, nextWaitLogNanos, node);
+        return new AgentMemory(holder, epoch, NEVER, 0, 0, activatedAtNanos, nextCheckNanos, nextPushNanos, nextWaitLogNanos, node);
     }
 
-    AgentMemory absentSince(long nanos, long ms) {
-        return new AgentMemory(lastHolder, lastEpoch, nanos, ms, activatedAtNanos, nextCheckNanos, nextPushNanos, nextWaitLogNanos,
+    AgentMemory absentSince(long nanos, long ms, long epoch) {
+        return new AgentMemory(lastHolder, lastEpoch, nanos, ms, epoch, activatedAtNanos, nextCheckNanos, nextPushNanos, nextWaitLogNanos,
                 node);
     }
 
@@ -92,28 +95,28 @@ public record AgentMemory(String lastHolder, long lastEpoch, long absentSinceNan
     }
 
     AgentMemory node(NodeHealth h) {
-        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, activatedAtNanos, nextCheckNanos,
+        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, absentEpoch, activatedAtNanos, nextCheckNanos,
                 nextPushNanos, nextWaitLogNanos, h);
     }
 
     /** After this host's node was activated as holder: a fresh grace period and health record. */
     public AgentMemory activated(long nanos) {
-        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, nanos, nextCheckNanos, nextPushNanos,
+        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, absentEpoch, nanos, nextCheckNanos, nextPushNanos,
                 nextWaitLogNanos, node.reset());
     }
 
     AgentMemory checkDue(long nanos) {
-        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, activatedAtNanos, nanos, nextPushNanos,
+        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, absentEpoch, activatedAtNanos, nanos, nextPushNanos,
                 nextWaitLogNanos, node);
     }
 
     AgentMemory pushDue(long nanos) {
-        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, activatedAtNanos, nextCheckNanos, nanos,
+        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, absentEpoch, activatedAtNanos, nextCheckNanos, nanos,
                 nextWaitLogNanos, node);
     }
 
     AgentMemory waitLogDue(long nanos) {
-        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, activatedAtNanos, nextCheckNanos,
+        return new AgentMemory(lastHolder, lastEpoch, absentSinceNanos, absentSinceMs, absentEpoch, activatedAtNanos, nextCheckNanos,
                 nextPushNanos, nanos, node);
     }
 

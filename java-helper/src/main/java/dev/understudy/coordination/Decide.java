@@ -33,7 +33,10 @@ import java.util.Map;
  * validator is in the set), it is not cooling down, a backup is not deferring to a ready main, and either the holder
  * released the newest epoch with a proof ({@link Snapshot#provenRelease()}) or the chain shows no vote of the key
  * for {@code takeover_rounds} rounds. A switchover invitation alone never skips the evidence wait.</li>
- * <li>The new holder's node never signs a round at or before the previous holder's last (release record or chain).</li>
+ * <li>The new holder's node never signs a round at or before the previous holder's last (release record or chain), and
+ * joins the round in progress only when it began at least {@code join_round_margin_ms} after this host first saw the
+ * role free (and no newer epoch granted since): every earlier holder had stopped signing by then, on any clock within
+ * that margin of this host's.</li>
  * </ul>
  */
 public final class Decide {
@@ -53,16 +56,21 @@ public final class Decide {
     private Decide() {
     }
 
-    /** The settings the rules use. */
+    /**
+     * The settings the rules use.
+     *
+     * @param joinMarginMs how long after this host first saw the role free a round in progress must have begun for the
+     *     new holder's node to join it (the bound on the hosts' clock difference); -1: never join, wait for the next round
+     */
     public record Policy(String self, boolean isMain, String mainHost, int takeoverRounds, int unhealthyChecks,
-            long activationGraceNanos, long standbyDelayNanos, long checkNanos, long pushNanos) {
+            long activationGraceNanos, long standbyDelayNanos, long checkNanos, long pushNanos, long joinMarginMs) {
 
         public static Policy of(Config config, NodeAdapter node) throws BadInputException {
             CoordinationSettings cs = config.coordination();
             long interval = node.checkInterval().toNanos();
             return new Policy(config.host(), config.self().role() == HostEntry.Role.MAIN, config.mainHost(), cs.takeoverRounds(),
                     cs.unhealthyChecks(), cs.activationGrace().toNanos(), cs.standbyDelay().toNanos(),
-                    interval > cs.pollInterval().toNanos() ? interval : 0, cs.pushInterval().toNanos());
+                    interval > cs.pollInterval().toNanos() ? interval : 0, cs.pushInterval().toNanos(), cs.joinRoundMarginMs());
         }
     }
 
@@ -272,7 +280,7 @@ public final class Decide {
                         out.add(new Action.Log(Action.Level.WARN, "no host has held the signing role yet and this main's node"
                                 + " already signs (the chain has its vote of round " + running.lastVoteRound()
                                 + "): taking the role without stopping it"));
-                        out.add(new Action.Acquire("onboard", false, s.latestEpoch(), -1, null, 0, running));
+                        out.add(new Action.Acquire("onboard", false, s.latestEpoch(), -1, -1, null, 0, running));
                         return m;
                     }
                     out.add(new Action.Log(Action.Level.ERROR, "the node was validating while this host does not hold the role;"
@@ -298,8 +306,8 @@ public final class Decide {
             return m.sawLeader(l.holder(), l.epoch());
         }
         boolean proven = s.provenRelease();
-        if (!m.leaderAbsent()) {
-            m = m.absentSince(now.nanos(), now.wallMs());
+        if (!m.leaderAbsent() || m.absentEpoch() != s.latestEpoch()) {
+            m = m.absentSince(now.nanos(), now.wallMs(), s.latestEpoch());
             out.add(new Action.Log(Action.Level.WARN, "the leader key is absent (last held by " + m.lastHolder() + ", epoch "
                     + m.lastEpoch() + ")" + (proven ? "; " + s.released().host() + " released epoch " + s.released().epoch()
                     + " after its node's last signed round " + s.released().lastSignedRound() : "")));
@@ -329,7 +337,8 @@ public final class Decide {
             floor = Math.max(floor, s.released().lastSignedRound());
         }
         String kind = invited ? "switchover" : previous == null ? "bootstrap" : previous.equals(p.self()) ? "retake" : "failover";
-        out.add(new Action.Acquire(kind, proven, s.latestEpoch(), floor + 1, previous, latest, r.evidence()));
+        long joinAfter = p.joinMarginMs() >= 0 ? m.absentSinceMs() + p.joinMarginMs() : -1;
+        out.add(new Action.Acquire(kind, proven, s.latestEpoch(), floor + 1, joinAfter, previous, latest, r.evidence()));
         return m;
     }
 

@@ -93,6 +93,12 @@ final class LeaseKeeper implements AutoCloseable {
         return holding && generation == gen;
     }
 
+    /** How long until this holder fences unless a keep-alive is acknowledged, in ms (0 when past or not holding). */
+    long fenceInMillis() {
+        long left = cs.fenceAfter().toNanos() - (System.nanoTime() - lastAckSendNanos);
+        return holding && left > 0 ? left / 1_000_000 : 0;
+    }
+
     /** Takes the role: the lease's last acknowledged keep-alive was sent at {@code sentNanos}. Returns the generation. */
     long hold(long newLease, long newEpoch, long sentNanos) {
         synchronized (lock) {

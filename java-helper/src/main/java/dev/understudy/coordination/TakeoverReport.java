@@ -45,7 +45,8 @@ final class TakeoverReport {
         r.put("validator", validator).put("host", host).put("epoch", epoch).put("kind", a.kind()).put("afterRelease", a.release())
                 .put("previousHolder", a.previousHolder()).put("previousEpoch", a.previousEpoch())
                 .put("absentObservedAtMs", absentObservedAtMs).put("acquiredAtMs", acquiredAtMs)
-                .put("activatedAtMs", System.currentTimeMillis()).put("notBeforeRound", a.notBeforeRound());
+                .put("activatedAtMs", System.currentTimeMillis()).put("notBeforeRound", a.notBeforeRound())
+                .put("joinAfterMs", a.joinAfterMs());
         Evidence ev = a.evidence();
         if (ev != null) {
             r.put("previousLastVoteRound", ev.lastVoteRound()).put("acquiredAtRound", ev.chainRound()).put("roundMs", ev.roundMs());

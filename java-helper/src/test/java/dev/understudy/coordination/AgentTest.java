@@ -109,21 +109,52 @@ class AgentTest {
         }
     }
 
-    @Test
-    void whenTheMainLosesPowerTheBackupSignsSoonAfterTheLeaseExpires() throws Exception {
-        long t0 = System.currentTimeMillis();
+    /** The main's agent and node die at once (power loss); returns when the chain accepted a vote of the backup's. */
+    void powerOffMainAndAwaitTheBackupsVote(long timeoutMs) throws Exception {
         long lastMainRound = lab.round();
         main.kill();
         lab.mainNode.close();
         main = null;
-        waitFor("the backup to take the role and sign", 15_000, () -> "lab-backup".equals(lab.holder())
+        waitFor("the backup to take the role and sign", timeoutMs, () -> "lab-backup".equals(lab.holder())
                 && backupNode().path("lastAcceptedRound").asLong() > lastMainRound);
+    }
+
+    @Test
+    void whenTheMainLosesPowerTheBackupSignsSoonAfterTheLeaseExpires() throws Exception {
+        long t0 = System.currentTimeMillis();
+        powerOffMainAndAwaitTheBackupsVote(15_000);
         long ms = System.currentTimeMillis() - t0;
         long rounds = ms / AgentLab.ROUND_MS;
         System.out.println("power-off to the backup's first accepted vote: " + ms + " ms (" + rounds + " rounds of "
                 + AgentLab.ROUND_MS + " ms)");
         // lease 3 s, then a takeover round skipped: never sooner than the lease, never much later
         assertTrue(ms >= 2000 && ms < 6000, "took " + ms + " ms");
+        assertTrue(backupNode().path("joinAfterMillis").asLong() >= t0 + 1000,
+                "the node was given the join time (the role first seen free, plus the 1 s margin): " + backupNode());
+    }
+
+    /**
+     * The switch-on joins the round in progress only if it reaches the node within the new holder's fence window: one
+     * delayed past it (here the adapter's call stalls; in production the agent frozen between its transaction and the
+     * call) may arrive after the lease expired and another host joined that round, so the node waits for the next.
+     */
+    @Test
+    void aTakeoverSwitchOnDelayedPastTheFenceDeadlineDoesNotJoinTheRoundInProgress() throws Exception {
+        backup.stop();
+        long delayMs = 2500; // the lab's fence window: lease 3000 - margin 1000 = 2000 ms
+        backup = lab.start(lab.d.backupConfig, null, new HangWatchdog.None(), n -> new Delegating(n) {
+            @Override
+            public void activate(Activation a) throws NodeException {
+                try {
+                    Thread.sleep(delayMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                n.activate(a);
+            }
+        });
+        powerOffMainAndAwaitTheBackupsVote(20_000);
+        assertEquals(-1, backupNode().path("joinAfterMillis").asLong(), "a late switch-on must not join: " + backupNode());
     }
 
     @Test

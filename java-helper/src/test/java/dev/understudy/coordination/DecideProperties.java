@@ -23,12 +23,21 @@ import org.junit.jupiter.api.Assertions;
  */
 class DecideProperties {
     private static final ProtocolSim.Tamper NONE = (self, s, d) -> d;
+    /** The configuration's default join margin (coordination.join_round_margin_ms). */
+    private static final long DEFAULT_MARGIN = 1000;
 
-    /** Every fault; wall clocks stepped up to 2.5 rounds either way. */
+    /** Every fault; wall clocks stepped up to 1.5 rounds either way. */
     @Provide
     Arbitrary<List<Event>> scripts() {
         return scripts(List.of(Kind.HANG, Kind.THAW, Kind.NODE_HANG, Kind.NODE_THAW, Kind.CUT_ETCD, Kind.HEAL_ETCD, Kind.CUT_CHAIN,
-                Kind.HEAL_CHAIN, Kind.POWER_OFF, Kind.BOOT, Kind.CLOCK_JUMP, Kind.WALL_JUMP, Kind.SWITCHOVER, Kind.DEMOTE), 0, 5000);
+                Kind.HEAL_CHAIN, Kind.POWER_OFF, Kind.BOOT, Kind.CLOCK_JUMP, Kind.WALL_JUMP, Kind.SWITCHOVER, Kind.DEMOTE), 1000, 4000);
+    }
+
+    /** Every fault; wall clocks stepped up to half a round either way (a difference within the default join margin). */
+    @Provide
+    Arbitrary<List<Event>> scriptsWithCloseClocks() {
+        return scripts(List.of(Kind.HANG, Kind.THAW, Kind.NODE_HANG, Kind.NODE_THAW, Kind.CUT_ETCD, Kind.HEAL_ETCD, Kind.CUT_CHAIN,
+                Kind.HEAL_CHAIN, Kind.POWER_OFF, Kind.BOOT, Kind.CLOCK_JUMP, Kind.WALL_JUMP, Kind.SWITCHOVER, Kind.DEMOTE), 2000, 3000);
     }
 
     /**
@@ -52,37 +61,56 @@ class DecideProperties {
         return Arbitraries.frequencyOf(Tuple.of(50, tick), Tuple.of(44, advance), Tuple.of(6, fault)).list().ofMinSize(300).ofMaxSize(900);
     }
 
+    /** Clocks up to 3 s apart, a join margin of 3 s. */
     @Property(tries = 400)
     void withAWatchdogNoFaultMakesTwoSigners(@ForAll("scripts") List<Event> script, @ForAll long seed) {
-        check(new ProtocolSim(true, 0.1, seed, NONE), script);
+        check(new ProtocolSim(true, 0.1, seed, NONE, 3000), script, true);
     }
 
+    /** The default join margin (1 s) with clocks at most 1 s apart. */
+    @Property(tries = 300)
+    void joiningTheRoundInProgressWithinTheMarginKeepsOneSigner(@ForAll("scriptsWithCloseClocks") List<Event> script,
+            @ForAll long seed) {
+        check(new ProtocolSim(true, 0.1, seed, NONE, DEFAULT_MARGIN), script, true);
+    }
+
+    /** Clocks up to 3 s apart; the new holder never joins the round in progress. */
     @Property(tries = 400)
     void withoutAWatchdogTheEvidenceRuleKeepsOneSigner(@ForAll("scriptsWithoutChainCuts") List<Event> script, @ForAll long seed) {
-        check(new ProtocolSim(false, 0.1, seed, NONE), script);
+        check(new ProtocolSim(false, 0.1, seed, NONE, -1), script, false);
     }
 
     /**
      * Runs the script and checks the invariants. The coverage checks keep the property honest across the tries: most
-     * runs sign, and many move the role at least once (a run where nothing happens would prove nothing).
+     * runs sign, many move the role at least once (a run where nothing happens would prove nothing), and with a join
+     * margin some new holder joins the round in progress.
      */
-    private static void check(ProtocolSim sim, List<Event> script) {
+    private static void check(ProtocolSim sim, List<Event> script, boolean joins) {
         sim.run(script);
         Statistics.label("signed").collect(sim.signedRounds > 0);
         Statistics.label("takeovers").collect(Math.min(sim.takeovers, 2));
+        Statistics.label("joined the round in progress").collect(sim.joins > 0);
         Assertions.assertEquals(List.of(), sim.violations, "script " + script);
         Statistics.label("signed").coverage(c -> c.check(true).percentage(p -> p >= 90));
         Statistics.label("takeovers").coverage(c -> c.check(0).percentage(p -> p <= 80));
+        if (joins) {
+            Statistics.label("joined the round in progress").coverage(c -> c.check(true).percentage(p -> p >= 10));
+        }
     }
 
-    /** The holder's agent hangs (no watchdog); its lease expires; anyone invites the backup; the chain shows its votes. */
-    private static List<Event> forgedInvitationWhileTheHolderHangs() {
-        List<Event> s = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
+    /** Both agents ticking, five ticks a round, for {@code rounds} rounds. */
+    private static List<Event> steady(List<Event> s, int rounds) {
+        for (int i = 0; i < rounds * 5; i++) {
             s.add(new Event(Kind.TICK, 0, 0));
             s.add(new Event(Kind.TICK, 1, 0));
             s.add(new Event(Kind.ADVANCE, 0, 4));
         }
+        return s;
+    }
+
+    /** The holder's agent hangs (no watchdog); its lease expires; anyone invites the backup; the chain shows its votes. */
+    private static List<Event> forgedInvitationWhileTheHolderHangs() {
+        List<Event> s = steady(new ArrayList<>(), 4);
         s.add(new Event(Kind.HANG, 0, 0));
         s.add(new Event(Kind.SWITCHOVER, 0, 0)); // to the other host (the backup), naming the newest epoch
         for (int i = 0; i < 40; i++) {
@@ -94,7 +122,7 @@ class DecideProperties {
 
     @Example
     void aForgedInvitationWhileTheHolderHangsIsNotATakeover() {
-        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE);
+        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE, DEFAULT_MARGIN);
         sim.run(forgedInvitationWhileTheHolderHangs());
         Assertions.assertEquals(List.of(), sim.violations);
         Assertions.assertEquals(0, sim.takeovers, "the hung holder's node signs on: the backup waits for the chain");
@@ -110,41 +138,27 @@ class DecideProperties {
                 return d;
             }
             List<Action> acts = new ArrayList<>(d.actions());
-            acts.add(new Action.Acquire("switchover", false, s.latestEpoch(), -1, null, s.latestEpoch(), null));
+            acts.add(new Action.Acquire("switchover", false, s.latestEpoch(), -1, -1, null, s.latestEpoch(), null));
             return new Decide.Decision(d.memory(), acts);
         };
-        ProtocolSim sim = new ProtocolSim(false, 0, 1, oldRule);
+        ProtocolSim sim = new ProtocolSim(false, 0, 1, oldRule, DEFAULT_MARGIN);
         sim.run(forgedInvitationWhileTheHolderHangs());
         Assertions.assertFalse(sim.violations.isEmpty(), "the old rule must make two signers here");
     }
 
     /** The holder's node hangs (its agent runs, no watchdog) and thaws later, after the backup took over. */
     private static List<Event> holderNodeHangsThenThaws() {
-        List<Event> s = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            s.add(new Event(Kind.TICK, 0, 0));
-            s.add(new Event(Kind.TICK, 1, 0));
-            s.add(new Event(Kind.ADVANCE, 0, 4));
-        }
+        List<Event> s = steady(new ArrayList<>(), 4);
         s.add(new Event(Kind.NODE_HANG, 0, 0));
-        for (int i = 0; i < 40; i++) {
-            s.add(new Event(Kind.TICK, 0, 0));
-            s.add(new Event(Kind.TICK, 1, 0));
-            s.add(new Event(Kind.ADVANCE, 0, 4));
-        }
+        steady(s, 8);
         s.add(new Event(Kind.NODE_THAW, 0, 0));
         s.add(new Event(Kind.ADVANCE, 0, 20)); // a thawed node signs at its next round, before its agent's next check
-        for (int i = 0; i < 20; i++) {
-            s.add(new Event(Kind.TICK, 0, 0));
-            s.add(new Event(Kind.TICK, 1, 0));
-            s.add(new Event(Kind.ADVANCE, 0, 4));
-        }
-        return s;
+        return steady(s, 4);
     }
 
     @Example
     void aHungHolderNodeIsKilledAndTheBackupTakesOverWithoutASecondSigner() {
-        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE);
+        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE, DEFAULT_MARGIN);
         sim.run(holderNodeHangsThenThaws());
         Assertions.assertEquals(List.of(), sim.violations);
         Assertions.assertEquals(1, sim.takeovers, "the holder steps down once the chain shows its key silent");
@@ -153,8 +167,36 @@ class DecideProperties {
     /** The same script on hosts without node.unit (and no watchdog): the hung node cannot be killed, and it thaws. */
     @Example
     void withoutANodeUnitOrWatchdogAHungNodeThatThawsIsCaught() {
-        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE).withoutNodeUnit();
+        ProtocolSim sim = new ProtocolSim(false, 0, 1, NONE, DEFAULT_MARGIN).withoutNodeUnit();
         sim.run(holderNodeHangsThenThaws());
         Assertions.assertFalse(sim.violations.isEmpty(), "a hung node left running signs again when it thaws");
+    }
+
+    /**
+     * The holder's wall clock runs 2.5 s ahead and the backup's 2.5 s behind (5 rounds apart); the holder is cut from
+     * etcd and the chain (its votes queue) and fences itself; the backup takes over when the chain shows the key silent.
+     */
+    private static List<Event> clocksFiveRoundsApart() {
+        List<Event> s = new ArrayList<>();
+        s.add(new Event(Kind.WALL_JUMP, 0, 5000));
+        s.add(new Event(Kind.WALL_JUMP, 1, 0));
+        steady(s, 4);
+        s.add(new Event(Kind.CUT_ETCD, 0, 0));
+        s.add(new Event(Kind.CUT_CHAIN, 0, 0));
+        return steady(s, 12);
+    }
+
+    /**
+     * The documented limit (docs/coordination.md, assumptions): the holder's fast clock signed rounds the backup's slow
+     * clock had not reached when it took over — with or without joining the round in progress. Time sync keeps the
+     * hosts' clocks within the join margin.
+     */
+    @Example
+    void clocksFiveRoundsApartMakeTwoSigners() {
+        for (long margin : new long[] {-1, DEFAULT_MARGIN, 5000}) {
+            ProtocolSim sim = new ProtocolSim(true, 0, 1, NONE, margin);
+            sim.run(clocksFiveRoundsApart());
+            Assertions.assertFalse(sim.violations.isEmpty(), "join margin " + margin);
+        }
     }
 }

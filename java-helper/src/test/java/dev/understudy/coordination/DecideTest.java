@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class DecideTest {
     static final long S = 1_000_000_000L;
     static final long T0 = 1_000 * S;
-    static final Decide.Policy BACKUP = new Decide.Policy("backup", false, "main", 3, 3, 5 * S, 0, 0, 2 * S);
-    static final Decide.Policy MAIN = new Decide.Policy("main", true, "main", 3, 3, 5 * S, 0, 0, 2 * S);
+    static final Decide.Policy BACKUP = new Decide.Policy("backup", false, "main", 3, 3, 5 * S, 0, 0, 2 * S, 1000);
+    static final Decide.Policy MAIN = new Decide.Policy("main", true, "main", 3, 3, 5 * S, 0, 0, 2 * S, 1000);
 
     /** A node's fixed answers; a null answer is a node that does not answer. */
     static final class Node implements NodeView {
@@ -417,6 +417,31 @@ class DecideTest {
         assertEquals(40, a.expectEpochRev(), "the acquisition fails if a leader key was made since this snapshot");
     }
 
+    /**
+     * The new holder's node may join the round in progress when it began the join margin after this host first saw the
+     * role free — not after the acquisition — and a newer epoch granted since (held and lost unseen) restarts that count.
+     */
+    @Test
+    void theJoinTimeIsTheFirstLookAtTheFreeRolePlusTheMarginAndANewerEpochRestartsIt() {
+        Node n = new Node();
+        n.evidence = votedAt(99, 100);
+        Snapshot absent = snap(null, 40, null, null, null, Map.of());
+        Decide.Decision first = Decide.decide(BACKUP, absent, Role.standby(), n, seen("main", 40), at(T0));
+        assertTrue(none(Action.Acquire.class, first));
+        n.evidence = silentSince(96, 100);
+        Action.Acquire a = only(Action.Acquire.class, Decide.decide(BACKUP, absent, Role.standby(), n, first.memory(), at(T0 + 7 * S)));
+        assertEquals(T0 / 1_000_000 + 1000, a.joinAfterMs(), "first look (wall ms) + the 1 s margin");
+
+        Snapshot heldAndLostUnseen = snap(null, 41, null, null, null, Map.of());
+        Action.Acquire b = only(Action.Acquire.class,
+                Decide.decide(BACKUP, heldAndLostUnseen, Role.standby(), n, first.memory(), at(T0 + 9 * S)));
+        assertEquals((T0 + 9 * S) / 1_000_000 + 1000, b.joinAfterMs(), "epoch 41 was granted after the first look: counted anew");
+
+        Decide.Policy never = new Decide.Policy("backup", false, "main", 3, 3, 5 * S, 0, 0, 2 * S, -1);
+        assertEquals(-1, only(Action.Acquire.class, Decide.decide(never, absent, Role.standby(), n, first.memory(), at(T0 + 7 * S)))
+                .joinAfterMs(), "join_round_margin_ms -1: the node waits for the next round");
+    }
+
     @Test
     void aSwitchoverInvitationWithoutAReleaseRecordDoesNotSkipTheEvidenceWait() {
         // the holder's agent hangs (or anyone with write access wrote the request and deleted the key): its node may sign on
@@ -505,7 +530,7 @@ class DecideTest {
 
     @Test
     void aBackupWaitsItsStandbyDelayAndAHostCoolingDownWaitsItsCooldown() {
-        Decide.Policy delayed = new Decide.Policy("backup", false, "main", 3, 3, 5 * S, 2 * S, 0, 2 * S);
+        Decide.Policy delayed = new Decide.Policy("backup", false, "main", 3, 3, 5 * S, 2 * S, 0, 2 * S, 1000);
         Snapshot absent = snap(null, 40, null, null, null, Map.of());
         Node n = new Node();
         Decide.Decision first = Decide.decide(delayed, absent, Role.standby(), n, seen("main", 40), at(T0));
@@ -551,7 +576,7 @@ class DecideTest {
         // the target's status predates the holder's election: no "behind" flag yet, but not the holder's period-6 keys
         Snapshot asked = snap(new Snapshot.Leader("main", 40, 77), 40, null, new Snapshot.Request("backup", 40, ""), null,
                 Map.of("backup", status("standby", T0 / 1_000_000)));
-        Decide.Policy main = new Decide.Policy("main", true, "main", 3, 3, 5 * S, 0, 0, 60 * S);
+        Decide.Policy main = new Decide.Policy("main", true, "main", 3, 3, 5 * S, 0, 0, 60 * S, 1000);
         Decide.Decision d = Decide.decide(main, asked, holding(40), holder, seen("main", 40), at(T0));
         assertTrue(none(Action.HandOver.class, d) && none(Action.RefuseSwitchover.class, d), d.actions().toString());
         assertTrue(d.actions().toString().contains("lacks the keys for period 6"), d.actions().toString());

@@ -22,7 +22,9 @@ import java.util.TreeMap;
  *
  * <p>Each host's wall clock may be stepped either way (its node signs by it, so the previous holder's last round can be
  * ahead of the new holder's clock: the activation floor must cover it) and its monotonic clock drifts and jumps ahead.
- * Timing as on the lab: 1 s rounds, lease 3 s, fence after 1.7 s, watchdog 0.7 s, three rounds without a vote.
+ * Timing as on the lab: 1 s rounds, lease 3 s, fence after 1.7 s, watchdog 0.7 s, three rounds without a vote; the
+ * new holder joins the round in progress when it began the join margin after it first saw the role free (-1: never;
+ * a margin below the clocks' difference is unsafe, and {@code DecideProperties} shows it caught).
  */
 final class ProtocolSim {
     static final long ROUND = 1000;
@@ -54,10 +56,13 @@ final class ProtocolSim {
     private final double loss;
     private final Random random;
     private final Tamper tamper;
+    private final long joinMargin;
     private boolean nodeUnit = true;
     final List<String> violations = new ArrayList<>();
     int signedRounds;
     int takeovers;
+    /** Takeovers whose node was allowed the round in progress (the join rule let it in). */
+    int joins;
 
     // etcd
     private long rev = 10;
@@ -139,13 +144,14 @@ final class ProtocolSim {
         }
     }
 
-    ProtocolSim(boolean watchdog, double loss, long seed, Tamper tamper) {
+    ProtocolSim(boolean watchdog, double loss, long seed, Tamper tamper, long joinMargin) {
+        this.joinMargin = joinMargin;
         this.watchdog = watchdog;
         this.loss = loss;
         this.random = new Random(seed);
         this.tamper = tamper;
-        Decide.Policy main = new Decide.Policy("main", true, "main", K, 3, 5000 * MS, 0, 0, 5000 * MS);
-        Decide.Policy backup = new Decide.Policy("backup", false, "main", K, 3, 5000 * MS, 0, 0, 5000 * MS);
+        Decide.Policy main = new Decide.Policy("main", true, "main", K, 3, 5000 * MS, 0, 0, 5000 * MS, joinMargin);
+        Decide.Policy backup = new Decide.Policy("backup", false, "main", K, 3, 5000 * MS, 0, 0, 5000 * MS, joinMargin);
         hosts = new Host[] {new Host(0, main, 1 + (random.nextDouble() - 0.5) * 2e-4), new Host(1, backup, 1 + (random.nextDouble() - 0.5) * 2e-4)};
         now = 10 * ROUND;
         // the main holds the role and signs, as provisioning leaves it
@@ -155,7 +161,7 @@ final class ProtocolSim {
         leader = new Snapshot.Leader("main", ++rev, l);
         latestEpoch = rev;
         latestHolder = "main";
-        take(m, rev, l, now / ROUND + 1);
+        take(m, rev, l, now / ROUND + 1, -1);
     }
 
     String name(Host h) {
@@ -276,7 +282,7 @@ final class ProtocolSim {
             Long exp = leases.get(ad.leader().lease());
             if (exp != null && !lost()) {
                 leases.put(ad.leader().lease(), now + TTL);
-                take(h, ad.leader().epoch(), ad.leader().lease(), round() + 1);
+                take(h, ad.leader().epoch(), ad.leader().lease(), round() + 1, -1);
             }
         } else if (a instanceof Action.Acquire ac) {
             if (lost() || leader != null || latestEpoch != ac.expectEpochRev()) {
@@ -288,11 +294,15 @@ final class ProtocolSim {
             latestEpoch = rev;
             latestHolder = name(h);
             takeovers++;
-            take(h, rev, l, ac.notBeforeRound());
+            take(h, rev, l, ac.notBeforeRound(), ac.joinAfterMs());
         }
     }
 
-    private void take(Host h, long epoch, long lease, long notBefore) {
+    /**
+     * The node switched on: never before {@code notBefore}, and not in the round in progress by its clock unless that
+     * round began at or after {@code joinAfter} (-1: never); a join time later than that never delays the next round.
+     */
+    private void take(Host h, long epoch, long lease, long notBefore, long joinAfter) {
         h.holding = true;
         h.epoch = epoch;
         h.lease = lease;
@@ -301,7 +311,11 @@ final class ProtocolSim {
         h.lastFeed = now;
         h.armed = watchdog;
         h.on = true;
-        h.floor = Math.max(notBefore, h.localRound() + 1);
+        long next = h.localRound() + 1;
+        h.floor = Math.max(notBefore, joinAfter >= 0 ? Math.min(next, Math.floorDiv(joinAfter + ROUND - 1, ROUND)) : next);
+        if (h.floor < next) {
+            joins++;
+        }
         h.memory = h.memory.activated(h.mono());
     }
 

@@ -309,6 +309,43 @@ class NetworkTest {
                 st2.toString());
     }
 
+    /**
+     * Given a join time, a node switched on may sign the round in progress when that round began at or after the time
+     * (the agent passes the moment it saw the signing role free, plus a margin), not when it began before it, and not
+     * when the switch-on comes after its join deadline (the agent's fence deadline).
+     */
+    @Test
+    void aNodeJoinsTheRoundInProgressOnlyWhenItBeganAtOrAfterTheJoinTime() throws Exception {
+        NodeCommand.Running main = node("main", chain.url(), false, true);
+        waitFor("main in the set", 8000, () -> status(main).get("inCurrentSet").asBoolean());
+        var schedule = chain.genesis().schedule();
+        JsonHttpClient console = new JsonHttpClient(main.url(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        long until = System.currentTimeMillis() + 60_000;
+        long r = schedule.roundAt(System.currentTimeMillis());
+        JsonNode begunBefore = switchOn(console, schedule.roundStartMillis(r) + 1, until);
+        assertEquals(r + 1, begunBefore.get("notBeforeRound").asLong(), "round " + r + " began before the join time: " + begunBefore);
+        assertEquals(0, simnet("console", "--node", main.url(), "disable-validation").code());
+
+        long late = schedule.roundAt(System.currentTimeMillis());
+        JsonNode pastDeadline = switchOn(console, schedule.roundStartMillis(late), System.currentTimeMillis() - 1);
+        assertEquals(-1, pastDeadline.get("joinAfterMillis").asLong(), "a switch-on after its join deadline does not join: " + pastDeadline);
+        assertTrue(pastDeadline.get("notBeforeRound").asLong() > late, pastDeadline.toString());
+        assertEquals(0, simnet("console", "--node", main.url(), "disable-validation").code());
+
+        long r2 = schedule.roundAt(System.currentTimeMillis());
+        JsonNode begunAt = switchOn(console, schedule.roundStartMillis(r2), until);
+        assertEquals(r2, begunAt.get("notBeforeRound").asLong(), "round " + r2 + " began at the join time: " + begunAt);
+        waitFor("main signing", 3000, () -> status(main).get("lastSignedRound").asLong() >= r2);
+        assertEquals(0, simnet("console", "--node", main.url(), "disable-validation").code());
+        JsonNode plain = console.post("/validation", Json.object().put("enabled", true).put("epoch", 3));
+        assertEquals(-1, plain.get("joinAfterMillis").asLong(), "a join time holds for its own switch-on only: " + plain);
+    }
+
+    private static JsonNode switchOn(JsonHttpClient console, long joinAfter, long joinUntil) throws Exception {
+        return console.post("/validation", Json.object().put("enabled", true).put("epoch", 3).put("joinAfterMillis", joinAfter)
+                .put("joinUntilMillis", joinUntil));
+    }
+
     JsonNode validation(NodeCommand.Running n, long epoch, long notBefore) throws Exception {
         JsonHttpClient console = new JsonHttpClient(n.url(), Duration.ofSeconds(1), Duration.ofSeconds(2));
         return console.post("/validation", Json.object().put("enabled", true).put("epoch", epoch).put("notBeforeRound", notBefore));

@@ -27,8 +27,9 @@ import java.util.Map;
 
 /**
  * A node Understudy does not know, driven by the operator's commands (docs/adapters.md#command). Each operation is
- * an argv from the config, run without a shell with a timeout; placeholders {@code {rounds}}, {@code {dir}} and
- * {@code {election_duty}} in arguments are replaced. Exit 0 is success; for {@code signing} exit 1 means "not
+ * an argv from the config, run without a shell with a timeout; placeholders {@code {rounds}}, {@code {dir}},
+ * {@code {election_duty}}, {@code {epoch}}, {@code {not_before_round}}, {@code {join_after_ms}} and
+ * {@code {join_until_ms}} in arguments are replaced. Exit 0 is success; for {@code signing} exit 1 means "not
  * signing" and for {@code standby_start} exit 1 means "this node cannot start without signing"; any other exit,
  * a timeout or output that is not the documented JSON is an error naming the operation, the command and the
  * field — and for the agent, doubt, which never leads to signing.
@@ -169,7 +170,7 @@ public final class CommandAdapter implements NodeAdapter {
     @Override
     public void activate(Activation a) throws NodeException {
         act("activate", Map.of("election_duty", Boolean.toString(a.electionDuty()), "epoch", Long.toString(a.epoch()),
-                "not_before_round", Long.toString(a.notBeforeRound())));
+                "not_before_round", Long.toString(a.notBeforeRound()), "join_after_ms", Long.toString(a.joinAfterMs()), "join_until_ms", Long.toString(a.joinUntilMs())));
     }
 
     @Override

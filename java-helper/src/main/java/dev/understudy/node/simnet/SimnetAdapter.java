@@ -260,7 +260,7 @@ public final class SimnetAdapter implements NodeAdapter {
         try {
             // the node checks the epoch against the highest it has seen (the fencing token) and refuses a lower one
             JsonNode s = console.post("/validation", Json.object().put("enabled", true).put("epoch", a.epoch())
-                    .put("notBeforeRound", a.notBeforeRound()));
+                    .put("notBeforeRound", a.notBeforeRound()).put("joinAfterMillis", a.joinAfterMs()).put("joinUntilMillis", a.joinUntilMs()));
             if (s == null || !s.path("validation").asBoolean(false)) {
                 throw NodeException.badOutput(console.base() + "/validation: node reports validation " + (s == null ? "nothing"
                         : s.path("validation")) + " after switching it on");

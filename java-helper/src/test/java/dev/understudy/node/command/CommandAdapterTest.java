@@ -54,7 +54,8 @@ class CommandAdapterTest {
             List<String> extra = switch (op) {
                 case "evidence" -> List.of("{rounds}");
                 case "install" -> List.of("{dir}");
-                case "activate" -> List.of("--election-duty={election_duty}", "--epoch={epoch}", "--not-before-round={not_before_round}");
+                case "activate" -> List.of("--election-duty={election_duty}", "--epoch={epoch}", "--not-before-round={not_before_round}",
+                        "--join-after-ms={join_after_ms}", "--join-until-ms={join_until_ms}");
                 default -> List.of();
             };
             String path = script(op, bodies.getOrDefault(op, "exit 0"));
@@ -111,11 +112,12 @@ class CommandAdapterTest {
         CommandAdapter a = adapter(Map.of(), 5000);
         a.install(dir.resolve("bundle-files"));
         assertEquals("install val1 " + dir.resolve("bundle-files"), Files.readString(dir.resolve("install.args")).trim());
-        a.activate(new Activation(true, 4711, 120));
-        assertEquals("activate val1 --election-duty=true --epoch=4711 --not-before-round=120",
-                Files.readString(dir.resolve("activate.args")).trim(), "the fencing token and the round floor reach the program");
+        a.activate(new Activation(true, 4711, 120, 1234, 5678));
+        assertEquals("activate val1 --election-duty=true --epoch=4711 --not-before-round=120 --join-after-ms=1234 --join-until-ms=5678",
+                Files.readString(dir.resolve("activate.args")).trim(), "the fencing token, the round floor and the join time reach the program");
         a.activate(Activation.unfenced(false));
-        assertEquals("activate val1 --election-duty=false --epoch=0 --not-before-round=-1", Files.readString(dir.resolve("activate.args")).trim());
+        assertEquals("activate val1 --election-duty=false --epoch=0 --not-before-round=-1 --join-after-ms=-1 --join-until-ms=-1",
+                Files.readString(dir.resolve("activate.args")).trim());
     }
 
     @Test

@@ -68,12 +68,17 @@ public final class NodeCommand {
             boolean on = Json.bool(r.body(), "enabled", src);
             long epoch = r.body().has("epoch") ? Json.integer(r.body(), "epoch", src) : 0;
             long notBefore = r.body().has("notBeforeRound") ? Json.integer(r.body(), "notBeforeRound", src) : -1;
+            long joinAfter = r.body().has("joinAfterMillis") ? Json.integer(r.body(), "joinAfterMillis", src) : -1;
+            long joinUntil = r.body().has("joinUntilMillis") ? Json.integer(r.body(), "joinUntilMillis", src) : -1;
             if (epoch < 0) {
                 throw new BadInputException(src + ": epoch " + epoch + " is negative");
             }
-            node.setValidation(on, epoch, notBefore);
+            node.setValidation(on, epoch, notBefore, joinAfter, joinUntil);
             Log.info("node", "validation " + (on ? "enabled" + (epoch > 0 ? " under epoch " + epoch : "")
-                    + (notBefore >= 0 ? ", not before round " + notBefore : "") : "disabled") + " by console");
+                    + (notBefore >= 0 ? ", not before round " + notBefore : "")
+                    + (joinAfter >= 0 ? ", joining a round begun at or after " + joinAfter + " ms if on by " + joinUntil + " ms" : "")
+                    : "disabled")
+                    + " by console");
             return node.status();
         });
         server.route("POST /elections", r -> {

@@ -78,6 +78,14 @@ public final class Node implements AutoCloseable {
      */
     private volatile long enabledAtMillis;
     /**
+     * Given with the last switch-on (-1: none): the node may sign the round in progress after all when that round began
+     * at or after this wall-clock time. An agent that takes the signing role over passes the time it first saw the role
+     * free, plus a margin for the clocks' difference: every earlier holder had stopped by then, so a round that began
+     * later has no other signer. A switch-on that arrives after its join deadline (the holder's fence deadline: the
+     * agent was delayed, its lease may be gone) does not join.
+     */
+    private volatile long joinAfterMillis = -1;
+    /**
      * The signing role's epoch this node was last switched on under (0: switched on without one), and the first round
      * that activation allows (the round after the previous holder's last). The node signs only while no higher epoch
      * has been seen — in a later activation or in a vote of this validator on the chain: then another host holds the
@@ -431,6 +439,7 @@ public final class Node implements AutoCloseable {
         n.put("inCurrentSet", inSet);
         n.put("lastSignedRound", lastSignedRound);
         n.put("notBeforeRound", s == null ? -1 : notBeforeRound(s));
+        n.put("joinAfterMillis", joinAfterMillis);
         n.put("lastAcceptedRound", lastAcceptedRound);
         n.put("queuedVotes", queue.size());
         n.put("rejectedVotes", rejectedVotes);
@@ -453,15 +462,17 @@ public final class Node implements AutoCloseable {
 
     /** Switches validation on or off; switched on, the node starts with the next round, never the current one. */
     public void setValidation(boolean on) throws IOException, ConflictException {
-        setValidation(on, 0, -1);
+        setValidation(on, 0, -1, -1, -1);
     }
 
     /**
      * Switches validation on under a signing role's epoch (0: none) and not before round {@code notBefore} (-1: only
      * the next round rule), or off. An epoch lower than the highest this node has seen is refused: another host has
-     * held the role since.
+     * held the role since. With {@code joinAfter} (wall-clock ms, -1: none) the round in progress may be signed when it
+     * began at or after that time, if this call comes by {@code joinUntil}.
      */
-    public synchronized void setValidation(boolean on, long epoch, long notBefore) throws IOException, ConflictException {
+    public synchronized void setValidation(boolean on, long epoch, long notBefore, long joinAfter, long joinUntil)
+            throws IOException, ConflictException {
         if (on) {
             long high = home.highestEpoch();
             if (epoch > 0 && epoch < high) {
@@ -476,13 +487,24 @@ public final class Node implements AutoCloseable {
             fencedBy = null;
             if (!home.validation()) {
                 enabledAtMillis = clock.getAsLong();
+                joinAfterMillis = joinAfter >= 0 && enabledAtMillis <= joinUntil ? joinAfter : -1;
             }
         }
         home.setValidation(on);
     }
 
     private long notBeforeRound(Schedule s) {
-        return Math.max(s.roundAt(Math.max(startedAt, enabledAtMillis)) + 1, floorRound);
+        long join = joinAfterMillis;
+        long next = s.roundAt(enabledAtMillis) + 1;
+        // a join time never delays signing past the round after the switch-on
+        long enabled = join >= 0 ? Math.min(firstRoundFrom(s, join), next) : next;
+        return Math.max(Math.max(s.roundAt(startedAt) + 1, enabled), floorRound);
+    }
+
+    /** The first round that begins at or after this wall-clock time. */
+    private static long firstRoundFrom(Schedule s, long millis) {
+        long r = s.roundAt(millis);
+        return r >= 0 && s.roundStartMillis(r) >= millis ? r : r + 1;
     }
 
     public String signerInstance() {
