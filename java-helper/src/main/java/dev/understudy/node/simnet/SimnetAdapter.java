@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +41,20 @@ public final class SimnetAdapter implements NodeAdapter {
     private final String nodeUser;
     private final LongSupplier clock;
     private final Duration timeout;
+    /** Console calls that change the node (activation, deactivation, keys), counted as they start. */
+    private final AtomicLong changes = new AtomicLong();
+    /** The last status answer, which {@link #signing()} reuses within {@link #SHARE_NANOS} when nothing changed since. */
+    private volatile Answer lastStatus;
+
+    /** A status answer, when it was asked for (monotonic) and how many changing calls had started by then. */
+    private record Answer(JsonNode json, long askedNanos, long changesBefore) {
+    }
+
+    /**
+     * How long a status answer also answers "signing?": the agent asks both in one check, and both come from the same
+     * console page. Only an answer asked after the last changing call started is reused.
+     */
+    static final long SHARE_NANOS = 100_000_000L;
 
     public SimnetAdapter(String validator, String consoleUrl, String chainUrl, Path home, String nodeUser,
             Duration timeout, LongSupplier clock) {
@@ -72,10 +87,20 @@ public final class SimnetAdapter implements NodeAdapter {
 
     private JsonNode nodeStatus() throws NodeException {
         try {
-            return console.get("/status");
+            long changed = changes.get();
+            long asked = System.nanoTime();
+            JsonNode s = console.get("/status");
+            lastStatus = new Answer(s, asked, changed);
+            return s;
         } catch (IOException e) {
             throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A console call that changes the node: counted before it starts, so no status asked earlier answers for after it. */
+    private JsonNode post(String path, JsonNode body) throws IOException {
+        changes.incrementAndGet();
+        return console.post(path, body);
     }
 
     private static long need(JsonNode n, String field, String src) throws NodeException {
@@ -99,13 +124,17 @@ public final class SimnetAdapter implements NodeAdapter {
     /** A node whose console refuses connections is not running, so it is not signing. A timeout stays doubt. */
     @Override
     public boolean signing() throws NodeException {
+        Answer last = lastStatus;
+        if (last != null && last.changesBefore() == changes.get() && System.nanoTime() - last.askedNanos() < SHARE_NANOS) {
+            return flag(last.json(), "signing", console.base() + "/status");
+        }
         try {
-            return flag(console.get("/status"), "signing", console.base() + "/status");
-        } catch (IOException e) {
+            return flag(nodeStatus(), "signing", console.base() + "/status");
+        } catch (NodeException e) {
             if (refused(e)) {
                 return false;
             }
-            throw NodeException.unavailable("simnet node console " + console.base() + ": " + e.getMessage(), e);
+            throw e;
         }
     }
 
@@ -241,7 +270,7 @@ public final class SimnetAdapter implements NodeAdapter {
         try {
             FileTrees.copy(dir, staging);
             FileTrees.chownIfRoot(staging, nodeUser);
-            console.post("/import-keys", Json.object().put("dir", staging.toString()));
+            post("/import-keys", Json.object().put("dir", staging.toString()));
         } catch (IOException e) {
             throw NodeException.unavailable("installing keys into the simnet node: " + e.getMessage(), e);
         } finally {
@@ -259,7 +288,7 @@ public final class SimnetAdapter implements NodeAdapter {
         set("/elections", a.electionDuty(), "elections");
         try {
             // the node checks the epoch against the highest it has seen (the fencing token) and refuses a lower one
-            JsonNode s = console.post("/validation", Json.object().put("enabled", true).put("epoch", a.epoch())
+            JsonNode s = post("/validation", Json.object().put("enabled", true).put("epoch", a.epoch())
                     .put("notBeforeRound", a.notBeforeRound()).put("joinAfterMillis", a.joinAfterMs()).put("joinUntilMillis", a.joinUntilMs()));
             if (s == null || !s.path("validation").asBoolean(false)) {
                 throw NodeException.badOutput(console.base() + "/validation: node reports validation " + (s == null ? "nothing"
@@ -298,7 +327,7 @@ public final class SimnetAdapter implements NodeAdapter {
 
     private void set(String path, boolean on, String field) throws NodeException {
         try {
-            JsonNode s = console.post(path, Json.object().put("enabled", on));
+            JsonNode s = post(path, Json.object().put("enabled", on));
             if (s == null) {
                 throw NodeException.badOutput(console.base() + path + ": empty answer");
             }
