@@ -39,8 +39,9 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * A TON validator-engine (as mytonctrl installs it), docs/adapters.md#ton. Status from the console's
- * {@code getstats} and the lite client's {@code getconfig 34/36}; the chain's view of the key's votes from the
- * operator's {@code evidence} command (the console keeps no record of them).
+ * {@code getstats} and the lite client's {@code getconfig 34/36}; the chain's view of the key from the masterchain's
+ * block creator statistics through the lite client ({@link TonChainEvidence}), or from the operator's
+ * {@code evidence} command when one is configured (the console keeps no record of the key's votes).
  *
  * <p>A standby runs the engine as a full node whose {@code db/config.json} has no {@code validators} entries. Its
  * keys come as keyring files plus the entries' ids and dates; {@code install} copies the keyring files and records
@@ -64,12 +65,15 @@ public final class TonAdapter implements NodeAdapter {
     private final String electionService;
     private final long syncThresholdS;
     private final long blockMs;
+    private final long silenceIntervals;
     private final LongSupplier nowSeconds;
     /** The last {@code total.validated_blocks.master} ok count this adapter saw, to tell a rising counter. */
     private long lastValidated = -1;
 
+    /** {@code evidence} null: the chain's view from the creator statistics ({@link TonChainEvidence}). */
     TonAdapter(Program console, Program liteClient, Program evidence, Path db, Path plan, String user, String systemctl,
-            String service, String electionService, Duration timeout, long syncThresholdS, long blockMs, LongSupplier nowSeconds) {
+            String service, String electionService, Duration timeout, long syncThresholdS, long blockMs, long silenceIntervals,
+            LongSupplier nowSeconds) {
         this.console = console;
         this.liteClient = liteClient;
         this.evidence = evidence;
@@ -81,6 +85,7 @@ public final class TonAdapter implements NodeAdapter {
         this.electionService = electionService;
         this.syncThresholdS = syncThresholdS;
         this.blockMs = blockMs;
+        this.silenceIntervals = silenceIntervals;
         this.nowSeconds = nowSeconds;
     }
 
@@ -88,13 +93,13 @@ public final class TonAdapter implements NodeAdapter {
     public static TonAdapter fromConfig(String validator, Path stateDir, Section c) throws BadInputException {
         Duration timeout = Duration.ofMillis(c.integer("timeout_ms", 5000, 100, 120_000));
         Map<String, String> env = Map.of("UNDERSTUDY_VALIDATOR", validator);
+        Program evidence = c.strings("evidence").isEmpty() ? null : Program.fromConfig(c, "evidence", "ton evidence", timeout, env);
         TonAdapter a = new TonAdapter(Program.fromConfig(c, "console", "ton console", timeout, env),
-                Program.fromConfig(c, "lite_client", "ton lite client", timeout, env),
-                Program.fromConfig(c, "evidence", "ton evidence", timeout, env),
+                Program.fromConfig(c, "lite_client", "ton lite client", timeout, env), evidence,
                 c.path("db_dir", Path.of("/var/ton-work/db")), stateDir.resolve("ton-replay.json"), c.string("user", "validator"),
                 c.string("systemctl", "/usr/bin/systemctl"), c.string("service", "validator"), c.string("election_service", "mytoncore"),
                 timeout, c.integer("sync_threshold_s", 20, 1, 3600), c.integer("block_ms", 5000, 100, 600_000),
-                () -> System.currentTimeMillis() / 1000);
+                c.integer("evidence_silence_intervals", 10, 3, 1000), () -> System.currentTimeMillis() / 1000);
         c.done();
         return a;
     }
@@ -156,9 +161,38 @@ public final class TonAdapter implements NodeAdapter {
         return s.activeValidatorGroups() || rising;
     }
 
+    /**
+     * The operator's command when configured; otherwise the lite client's view: the current set (and the newest
+     * masterchain block, printed before it), the next set, and the creator statistics of the last
+     * {@link TonChainEvidence#LOOKBACK_S} seconds as of that block, judged for the keys of this host's entries.
+     */
     @Override
     public Evidence evidence(int rounds) throws NodeException {
-        return EvidenceJson.run(evidence, rounds);
+        if (evidence != null) {
+            return EvidenceJson.run(evidence, rounds);
+        }
+        String src = liteClient.source() + " getconfig 34";
+        String answer = liteClient.output("--cmd", "getconfig 34");
+        TonValidatorSet current = TonValidatorSet.parse(answer, 34, src);
+        TonChainEvidence.Head head = TonChainEvidence.Head.parse(answer, src);
+        TonValidatorSet next = set(36);
+        List<TonKeys.Entry> entries = ourEntries();
+        Set<String> adnl = entries.stream().flatMap(e -> e.adnlAddrs().stream()).map(TonKeys.Temp::id).collect(Collectors.toSet());
+        boolean bid = entries.stream().anyMatch(e -> e.electionDate() > current.since());
+        String cmd = "recentcreatorstats " + head.blockId() + " " + Math.max(0, head.createdAt() - TonChainEvidence.LOOKBACK_S);
+        TonCreatorStats stats = TonCreatorStats.parse(liteClient.output("--cmd", cmd), liteClient.source() + " recentcreatorstats");
+        return TonChainEvidence.judge(head, current, next, stats, adnl, bid, rounds, blockMs, silenceIntervals);
+    }
+
+    /** This host's unexpired validator entries: config.json's (a holder's) and the replay plan's (a standby's). */
+    private List<TonKeys.Entry> ourEntries() throws NodeException {
+        long now = nowSeconds.getAsLong();
+        List<TonKeys.Entry> out = new ArrayList<>();
+        if (Files.exists(configFile())) {
+            out.addAll(TonKeys.unexpired(readConfig(), now, configFile().toString()));
+        }
+        readPlan().values().stream().filter(e -> e.expireAt() > now).forEach(out::add);
+        return out;
     }
 
     /** config.json (read on the standby for the entries' dates, never installed) and the unexpired entries' keyring files. */

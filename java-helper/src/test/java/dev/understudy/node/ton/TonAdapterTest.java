@@ -77,10 +77,12 @@ class TonAdapterTest {
                   add*) if [ "$mode" = refuse ]; then echo "error: [Error : 0 : duplicate key]"; else echo success; fi ;;
                   *) echo "unknown command $cmd" >&2; exit 2 ;;
                 esac""");
+        Files.writeString(dir.resolve("creators"), "recentcreatorstats.txt");
         script("lite-client", """
                 case "$2" in
                   "getconfig 34") cat $F/$(cat $D/p34) ;;
                   "getconfig 36") cat $F/getconfig36-none.txt ;;
+                  recentcreatorstats*) echo "$2" >> $D/lite-client.log; cat $F/$(cat $D/creators) ;;
                   *) exit 2 ;;
                 esac""");
         script("systemctl", """
@@ -92,11 +94,16 @@ class TonAdapterTest {
 
     TonAdapter adapter(Path dbDir, Path stateDir, long timeoutMs) {
         Duration t = Duration.ofMillis(timeoutMs);
+        return adapter(dbDir, stateDir, new Program("ton evidence", List.of(dir.resolve("evidence").toString(), "--rounds", "{rounds}"),
+                t, Map.of()), t);
+    }
+
+    /** {@code evidence} null: the chain's view from the lite client's creator statistics. */
+    TonAdapter adapter(Path dbDir, Path stateDir, Program evidence, Duration t) {
         return new TonAdapter(new Program("ton console", List.of(dir.resolve("console").toString(), "-k", "client"), t, Map.of()),
-                new Program("ton lite client", List.of(dir.resolve("lite-client").toString()), t, Map.of()),
-                new Program("ton evidence", List.of(dir.resolve("evidence").toString(), "--rounds", "{rounds}"), t, Map.of()),
+                new Program("ton lite client", List.of(dir.resolve("lite-client").toString()), t, Map.of()), evidence,
                 dbDir, stateDir.resolve("ton-replay.json"), "", dir.resolve("systemctl").toString(), "validator", "mytoncore", t, 20,
-                5000, () -> NOW);
+                5000, 10, () -> NOW);
     }
 
     TonAdapter adapter() {
@@ -191,6 +198,60 @@ class TonAdapterTest {
         script("evidence", "echo down >&2; exit 7");
         NodeException down = assertThrows(NodeException.class, () -> adapter().evidence(4));
         assertTrue(down.getMessage().contains("exited 7: down"), down.getMessage());
+    }
+
+    /**
+     * Without an evidence command the lite client's creator statistics answer, as of the newest masterchain block
+     * it printed: the key of this host's entry (the current set's ADNL A09F…'s public key) created a block 3 s ago
+     * and counts as signing; quiet for 300 s, while a member creates one every 17 s or so, it counts as silent.
+     */
+    @Test
+    void withoutACommandTheEvidenceComesFromTheCreatorStatistics() throws Exception {
+        TonAdapter a = adapter(db, state, null, Duration.ofSeconds(5));
+        Evidence e = a.evidence(3);
+        assertTrue(e.signedRecently());
+        assertTrue(e.inCurrentSet());
+        assertFalse(e.inNextSet(), "no next set, and no entry after the current set's election");
+        assertEquals(45123456, e.chainRound());
+        assertEquals(5000, e.roundMs());
+        assertEquals(List.of("recentcreatorstats (-1,8000000000000000,45123456):52F22665A60C12D289185D950EE8813609166F6B113D178D6C0FD3901FF239A1"
+                + ":A095F20F9395650CF9380B8EDB224A6B248A1E924E8FD0AE2E1A9492A3305F18 " + (1795300121L - TonChainEvidence.LOOKBACK_S)),
+                log("lite-client.log"), "the statistics of the block the set came from, for the look-back");
+
+        Files.writeString(dir.resolve("creators"), "recentcreatorstats-quiet.txt");
+        Evidence quiet = a.evidence(3);
+        assertFalse(quiet.signedRecently());
+        assertEquals(45123456 - 300 / 5, quiet.lastVoteRound(), "the last block created 300 s before the head, as 5 s rounds");
+
+        Files.writeString(dir.resolve("creators"), "recentcreatorstats-without-us.txt");
+        assertFalse(a.evidence(3).signedRecently(), "no block created in the 1049 s since the set began");
+
+        Files.writeString(dir.resolve("p34"), "getconfig34-without-us.txt");
+        Evidence out = a.evidence(3);
+        assertFalse(out.inCurrentSet());
+        assertFalse(out.signedRecently(), "a key outside the current set has no group to sign in");
+    }
+
+    /** A standby keeps its entries in the replay plan; a host with none (the monitor) cannot tell which key is its own. */
+    @Test
+    void theCreatorStatisticsJudgeTheStandbysPlannedKeyAndRefuseWithoutOne() throws Exception {
+        Files.writeString(dir.resolve("creators"), "recentcreatorstats-quiet.txt");
+        TonAdapter a = adapter(db, state, null, Duration.ofSeconds(5));
+        a.prepareStandbyStart();
+        Evidence e = a.evidence(3);
+        assertTrue(e.inCurrentSet(), "the key from the replay plan");
+        assertFalse(e.signedRecently());
+
+        Path bare = Files.createDirectories(dir.resolve("bare"));
+        NodeException none = assertThrows(NodeException.class, () -> adapter(bare.resolve("db"), bare, null, Duration.ofSeconds(5)).evidence(3));
+        assertTrue(none.getMessage().contains("no unexpired validator entry on this host"), none.getMessage());
+
+        for (String broken : List.of("recentcreatorstats-incomplete.txt", "recentcreatorstats-malformed.txt")) {
+            Files.writeString(dir.resolve("creators"), broken);
+            NodeException bad = assertThrows(NodeException.class, () -> a.evidence(3), broken);
+            assertTrue(bad.isBadOutput() && bad.getMessage().startsWith("ton lite client (" + dir.resolve("lite-client") + ") recentcreatorstats: "),
+                    bad.getMessage());
+        }
     }
 
     @Test
