@@ -66,6 +66,7 @@ public final class TonAdapter implements NodeAdapter {
     private final long syncThresholdS;
     private final long blockMs;
     private final long silenceIntervals;
+    private final TonElectionFiles electionFiles;
     private final LongSupplier nowSeconds;
     /** The last {@code total.validated_blocks.master} ok count this adapter saw, to tell a rising counter. */
     private long lastValidated = -1;
@@ -73,7 +74,7 @@ public final class TonAdapter implements NodeAdapter {
     /** {@code evidence} null: the chain's view from the creator statistics ({@link TonChainEvidence}). */
     TonAdapter(Program console, Program liteClient, Program evidence, Path db, Path plan, String user, String systemctl,
             String service, String electionService, Duration timeout, long syncThresholdS, long blockMs, long silenceIntervals,
-            LongSupplier nowSeconds) {
+            TonElectionFiles electionFiles, LongSupplier nowSeconds) {
         this.console = console;
         this.liteClient = liteClient;
         this.evidence = evidence;
@@ -86,6 +87,7 @@ public final class TonAdapter implements NodeAdapter {
         this.syncThresholdS = syncThresholdS;
         this.blockMs = blockMs;
         this.silenceIntervals = silenceIntervals;
+        this.electionFiles = electionFiles;
         this.nowSeconds = nowSeconds;
     }
 
@@ -99,7 +101,8 @@ public final class TonAdapter implements NodeAdapter {
                 c.path("db_dir", Path.of("/var/ton-work/db")), stateDir.resolve("ton-replay.json"), c.string("user", "validator"),
                 c.string("systemctl", "/usr/bin/systemctl"), c.string("service", "validator"), c.string("election_service", "mytoncore"),
                 timeout, c.integer("sync_threshold_s", 20, 1, 3600), c.integer("block_ms", 5000, 100, 600_000),
-                c.integer("evidence_silence_intervals", 10, 3, 1000), () -> System.currentTimeMillis() / 1000);
+                c.integer("evidence_silence_intervals", 10, 3, 1000), TonElectionFiles.fromConfig(c),
+                () -> System.currentTimeMillis() / 1000);
         c.done();
         return a;
     }
@@ -195,7 +198,10 @@ public final class TonAdapter implements NodeAdapter {
         return out;
     }
 
-    /** config.json (read on the standby for the entries' dates, never installed) and the unexpired entries' keyring files. */
+    /**
+     * config.json (read on the standby for the entries' dates, never installed), the unexpired entries' keyring files,
+     * and the election files ({@link TonElectionFiles}).
+     */
     @Override
     public KeySet keyFiles() throws NodeException {
         byte[] cfg = readConfig();
@@ -214,10 +220,14 @@ public final class TonAdapter implements NodeAdapter {
             }
             periods.add(new PeriodKeys(e.electionDate(), List.of(e.permKey())));
         }
+        files.addAll(electionFiles.read());
         return new KeySet(files, periods);
     }
 
-    /** Copies the keyring files of the bundle's unexpired entries and adds the entries to the replay plan. */
+    /**
+     * Copies the keyring files of the bundle's unexpired entries, writes the election files to their paths, and adds
+     * the entries to the replay plan.
+     */
     @Override
     public void install(Path dir) throws NodeException {
         Path src = dir.resolve("config.json");
@@ -242,6 +252,7 @@ public final class TonAdapter implements NodeAdapter {
                     FileTrees.chownIfRoot(to, user);
                 }
             }
+            electionFiles.install(dir);
             savePlan(merge(readPlan(), entries));
         } catch (IOException e) {
             throw NodeException.unavailable("installing keys into " + db + ": " + e.getMessage(), e);

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.understudy.cli.BadInputException;
+import dev.understudy.common.Json;
+import dev.understudy.config.Section;
 import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.KeyFile;
@@ -37,6 +40,8 @@ class TonAdapterTest {
 
     @TempDir
     Path dir;
+    /** The adapter's election_files (none unless a test lists some). */
+    List<Path> electionFiles = List.of();
     Path fixtures = Path.of("src/test/resources/adapters/ton").toAbsolutePath();
     Path commandFixtures = Path.of("src/test/resources/adapters/command").toAbsolutePath();
     Path db;
@@ -103,7 +108,7 @@ class TonAdapterTest {
         return new TonAdapter(new Program("ton console", List.of(dir.resolve("console").toString(), "-k", "client"), t, Map.of()),
                 new Program("ton lite client", List.of(dir.resolve("lite-client").toString()), t, Map.of()), evidence,
                 dbDir, stateDir.resolve("ton-replay.json"), "", dir.resolve("systemctl").toString(), "validator", "mytoncore", t, 20,
-                5000, 10, () -> NOW);
+                5000, 10, new TonElectionFiles(electionFiles), () -> NOW);
     }
 
     TonAdapter adapter() {
@@ -318,6 +323,63 @@ class TonAdapterTest {
         standby.activate(Activation.unfenced(false));
         assertEquals(List.of(), log("console.log"));
         assertEquals(List.of("start mytoncore", "stop mytoncore"), log("systemctl.log"));
+    }
+
+    /**
+     * The wallet mytoncore bids with travels as election files and a standby writes it back to its own configured
+     * path; a standby without the directory or a bundle without a listed file is refused before anything is planned,
+     * and a listed file that is a link fails the push on the main.
+     */
+    @Test
+    void theWalletTravelsAsElectionFilesAndIsWrittenBackToItsPath() throws Exception {
+        Path mainWallets = Files.createDirectories(dir.resolve("main/wallets"));
+        Files.writeString(mainWallets.resolve("validator_wallet_001.pk"), "wallet key");
+        Files.writeString(mainWallets.resolve("validator_wallet_001.addr"), "wallet addr");
+        electionFiles = List.of(mainWallets.resolve("validator_wallet_001.pk"), mainWallets.resolve("validator_wallet_001.addr"));
+        List<String> paths = adapter().keyFiles().files().stream().map(KeyFile::path).toList();
+        assertTrue(paths.containsAll(List.of("election/validator_wallet_001.pk", "election/validator_wallet_001.addr")), paths.toString());
+        Path b = bundle();
+
+        Path standbyWallets = dir.resolve("standby-home/wallets");
+        electionFiles = List.of(standbyWallets.resolve("validator_wallet_001.pk"), standbyWallets.resolve("validator_wallet_001.addr"));
+        Path sstate = Files.createDirectories(dir.resolve("standby/state"));
+        TonAdapter standby = adapter(standbyDb(), sstate, 5000);
+        NodeException noDir = assertThrows(NodeException.class, () -> standby.install(b));
+        assertTrue(noDir.getMessage().contains(standbyWallets + " does not exist"), noDir.getMessage());
+        assertFalse(Files.exists(sstate.resolve("ton-replay.json")), "nothing planned");
+        Files.createDirectories(standbyWallets);
+        standby.install(b);
+        assertEquals("wallet key", Files.readString(standbyWallets.resolve("validator_wallet_001.pk")));
+        assertEquals("wallet addr", Files.readString(standbyWallets.resolve("validator_wallet_001.addr")));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(standbyWallets.resolve("validator_wallet_001.pk"))));
+
+        electionFiles = List.of(standbyWallets.resolve("validator_wallet_001.pk"), standbyWallets.resolve("other.pk"));
+        NodeException missing = assertThrows(NodeException.class, () -> adapter(standbyDb(), sstate, 5000).install(b));
+        assertTrue(missing.getMessage().contains("bundle: election/other.pk missing"), missing.getMessage());
+
+        Files.delete(mainWallets.resolve("validator_wallet_001.addr"));
+        Files.createSymbolicLink(mainWallets.resolve("validator_wallet_001.addr"), Path.of("/etc/hostname"));
+        electionFiles = List.of(mainWallets.resolve("validator_wallet_001.addr"));
+        NodeException link = assertThrows(NodeException.class, () -> adapter().keyFiles());
+        assertTrue(link.getMessage().contains("which is not a regular file"), link.getMessage());
+    }
+
+    @Test
+    void electionFilesAreAbsoluteWithDistinctNames() throws Exception {
+        Path wallets = Files.createDirectories(dir.resolve("wallets"));
+        Files.writeString(wallets.resolve("w.pk"), "k");
+        Files.writeString(wallets.resolve("w.addr"), "a");
+        assertEquals(2, TonElectionFiles.fromConfig(ton(List.of(wallets.resolve("w.pk").toString(), wallets.resolve("w.addr").toString())))
+                .read().size());
+        for (List<String> bad : List.of(List.of("wallets/w.pk"), List.of("/home/v/../w.pk"), List.of("/a/w.pk", "/b/w.pk"))) {
+            BadInputException e = assertThrows(BadInputException.class, () -> TonElectionFiles.fromConfig(ton(bad)), bad.toString());
+            assertTrue(e.getMessage().startsWith("understudy.yml: node.ton.election_files: "), e.getMessage());
+        }
+    }
+
+    private static Section ton(List<String> files) throws BadInputException {
+        return Section.root("understudy.yml", Json.MAPPER.valueToTree(Map.of("node", Map.of("ton", Map.of("election_files", files)))))
+                .section("node").section("ton");
     }
 
     @Test
