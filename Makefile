@@ -29,7 +29,7 @@ unit: deps
 lint: deps
 	yamllint -s .
 	ansible-lint --offline
-	shellcheck -x docs/whitepaper/build docs/model/check lab/lab lab/bench lab/chaos lab/molecule-run lab/timings lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
+	shellcheck -x docs/whitepaper/build docs/model/check lab/lab lab/bench lab/bench-agent lab/chaos lab/molecule-run lab/timings lab/watchdog-emulator lab/install-deps lab/show lab/scenarios/lib.sh $(filter-out %.sh,$(wildcard lab/scenarios/*)) simnet/bench/cost .ci/run
 	ansible-playbook -i inventories/lab ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/example ansible/site.yml --syntax-check >/dev/null
 	ansible-playbook -i inventories/lab molecule/flavors/converge.yml --syntax-check >/dev/null
@@ -56,13 +56,15 @@ MINUTES ?= 5
 chaos: build
 	CHAOS_SEED=$(SEED) CHAOS_MINUTES=$(MINUTES) lab/molecule-run chaos
 
-# Failover benchmarks at 1 s and 6 s rounds, each on a fresh lab; the tables go to docs/benchmarks.md by hand.
+# Failover benchmarks at 1 s and 6 s rounds, each on a fresh lab, and the agents at production timing (lab/bench-agent);
+# the tables go to docs/benchmarks.md by hand.
 RUNS ?= 5
 bench: build
 	lab/lab down
 	lab/lab up
 	lab/lab ansible-playbook ansible/site.yml >/dev/null
 	lab/bench --runs $(RUNS) --label "1 s rounds" | tee /var/lib/understudy-lab/results/bench-1s.md
+	lab/bench-agent | tee /var/lib/understudy-lab/results/bench-agent.md
 	lab/lab down
 	lab/lab up
 	lab/lab ansible-playbook ansible/site.yml -e simnet_chain_round_ms=6000 -e understudy_activation_grace_ms=15000 \
