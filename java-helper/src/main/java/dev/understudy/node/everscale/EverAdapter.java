@@ -10,6 +10,7 @@ import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
 import dev.understudy.node.Activation;
+import dev.understudy.node.ElectionFiles;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.EvidenceJson;
 import dev.understudy.node.Fields;
@@ -58,10 +59,11 @@ public final class EverAdapter implements NodeAdapter {
     private final String service;
     private final long syncThresholdS;
     private final long blockMs;
+    private final ElectionFiles electionFiles;
     private final LongSupplier nowSeconds;
 
     EverAdapter(Program console, Program evidence, Path configFile, Path plan, Path stopFile, String user, Systemd systemd,
-            String service, long syncThresholdS, long blockMs, LongSupplier nowSeconds) {
+            String service, long syncThresholdS, long blockMs, ElectionFiles electionFiles, LongSupplier nowSeconds) {
         this.console = console;
         this.evidence = evidence;
         this.configFile = configFile;
@@ -72,6 +74,7 @@ public final class EverAdapter implements NodeAdapter {
         this.service = service;
         this.syncThresholdS = syncThresholdS;
         this.blockMs = blockMs;
+        this.electionFiles = electionFiles;
         this.nowSeconds = nowSeconds;
     }
 
@@ -82,7 +85,7 @@ public final class EverAdapter implements NodeAdapter {
                 Program.fromConfig(c, "evidence", "everscale evidence", timeout, env),
                 c.path("config_json"), stateDir.resolve("everscale-replay.json"), c.path("stop_file"), c.string("user", "validator"),
                 new Systemd(c.string("systemctl", "/usr/bin/systemctl"), timeout), c.string("service", "ever-node"),
-                c.integer("sync_threshold_s", 20, 1, 3600), c.integer("block_ms", 3000, 100, 600_000),
+                c.integer("sync_threshold_s", 20, 1, 3600), c.integer("block_ms", 3000, 100, 600_000), ElectionFiles.fromConfig(c),
                 () -> System.currentTimeMillis() / 1000);
         c.done();
         return a;
@@ -148,7 +151,10 @@ public final class EverAdapter implements NodeAdapter {
         return EvidenceJson.run(evidence, rounds);
     }
 
-    /** The validator_keys entries of the current and next period with their key ring entries, as one file. */
+    /**
+     * The validator_keys entries of the current and next period with their key ring entries, as one file, and the
+     * election files (the wallet the election scripts bid from).
+     */
     @Override
     public KeySet keyFiles() throws NodeException {
         ObjectNode cfg = readConfig();
@@ -158,7 +164,10 @@ public final class EverAdapter implements NodeAdapter {
         for (EverKeys.Entry e : EverKeys.entries(out, 0, configFile.toString())) {
             periods.add(new PeriodKeys(e.electionId(), List.of(e.validatorKeyId())));
         }
-        return new KeySet(List.of(new KeyFile(BUNDLE_FILE, 0600, Json.pretty(out))), periods);
+        List<KeyFile> files = new ArrayList<>();
+        files.add(new KeyFile(BUNDLE_FILE, 0600, Json.pretty(out)));
+        files.addAll(electionFiles.read());
+        return new KeySet(files, periods);
     }
 
     /** {validator_keys, validator_key_ring} with the entries of {@code cfg} from election {@code from} on (checked). */
@@ -195,6 +204,7 @@ public final class EverAdapter implements NodeAdapter {
             throw NodeException.unavailable("bundle without " + BUNDLE_FILE + ": " + e.getMessage(), e);
         }
         EverKeys.entries(bundle, 0, "bundle " + BUNDLE_FILE); // every key in the ring, or refused
+        electionFiles.install(dir);
         try {
             savePlan(merge(readPlan(), bundle));
         } catch (IOException e) {

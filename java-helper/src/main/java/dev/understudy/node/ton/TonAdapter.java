@@ -10,6 +10,7 @@ import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
 import dev.understudy.node.Activation;
+import dev.understudy.node.ElectionFiles;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.EvidenceJson;
 import dev.understudy.node.Fields;
@@ -66,7 +67,7 @@ public final class TonAdapter implements NodeAdapter {
     private final long syncThresholdS;
     private final long blockMs;
     private final long silenceIntervals;
-    private final TonElectionFiles electionFiles;
+    private final ElectionFiles electionFiles;
     private final LongSupplier nowSeconds;
     /** The last {@code total.validated_blocks.master} ok count this adapter saw, to tell a rising counter. */
     private long lastValidated = -1;
@@ -74,7 +75,7 @@ public final class TonAdapter implements NodeAdapter {
     /** {@code evidence} null: the chain's view from the creator statistics ({@link TonChainEvidence}). */
     TonAdapter(Program console, Program liteClient, Program evidence, Path db, Path plan, String user, String systemctl,
             String service, String electionService, Duration timeout, long syncThresholdS, long blockMs, long silenceIntervals,
-            TonElectionFiles electionFiles, LongSupplier nowSeconds) {
+            ElectionFiles electionFiles, LongSupplier nowSeconds) {
         this.console = console;
         this.liteClient = liteClient;
         this.evidence = evidence;
@@ -101,7 +102,7 @@ public final class TonAdapter implements NodeAdapter {
                 c.path("db_dir", Path.of("/var/ton-work/db")), stateDir.resolve("ton-replay.json"), c.string("user", "validator"),
                 c.string("systemctl", "/usr/bin/systemctl"), c.string("service", "validator"), c.string("election_service", "mytoncore"),
                 timeout, c.integer("sync_threshold_s", 20, 1, 3600), c.integer("block_ms", 5000, 100, 600_000),
-                c.integer("evidence_silence_intervals", 10, 3, 1000), TonElectionFiles.fromConfig(c),
+                c.integer("evidence_silence_intervals", 10, 3, 1000), ElectionFiles.fromConfig(c),
                 () -> System.currentTimeMillis() / 1000);
         c.done();
         return a;
@@ -200,7 +201,7 @@ public final class TonAdapter implements NodeAdapter {
 
     /**
      * config.json (read on the standby for the entries' dates, never installed), the unexpired entries' keyring files,
-     * and the election files ({@link TonElectionFiles}).
+     * and the election files ({@link ElectionFiles}).
      */
     @Override
     public KeySet keyFiles() throws NodeException {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.node.Activation;
+import dev.understudy.node.ElectionFiles;
 import dev.understudy.common.Json;
 import dev.understudy.node.KeyFile;
 import dev.understudy.node.KeySet;
@@ -38,6 +39,8 @@ class EverAdapterTest {
 
     @TempDir
     Path dir;
+    /** Each host's election_files (none unless a test lists some). */
+    Map<String, List<Path>> electionFiles = new java.util.HashMap<>();
     Path fixtures = Path.of("src/test/resources/adapters/everscale").toAbsolutePath();
     Path commandFixtures = Path.of("src/test/resources/adapters/command").toAbsolutePath();
 
@@ -81,7 +84,8 @@ class EverAdapterTest {
         return new EverAdapter(new Program("everscale console", List.of(dir.resolve("console").toString(), "-C", "console.json"), t, Map.of()),
                 new Program("everscale evidence", List.of(dir.resolve("evidence").toString(), "{rounds}"), t, Map.of()),
                 dir.resolve(host + "/config.json"), dir.resolve(host + "/state/everscale-replay.json"), dir.resolve(host + "/stop-election"),
-                "", new Systemd(dir.resolve("systemctl").toString(), t), "ever-node", 20, 3000, () -> NOW);
+                "", new Systemd(dir.resolve("systemctl").toString(), t), "ever-node", 20, 3000,
+                new ElectionFiles(electionFiles.getOrDefault(host, List.of()), "node.everscale.election_files"), () -> NOW);
     }
 
     EverAdapter main() {
@@ -177,6 +181,7 @@ class EverAdapterTest {
     Path bundle() throws Exception {
         Path b = Files.createDirectories(dir.resolve("bundle"));
         for (KeyFile f : main().keyFiles().files()) {
+            Files.createDirectories(b.resolve(f.path()).getParent());
             Files.write(b.resolve(f.path()), f.content());
         }
         return b;
@@ -205,6 +210,25 @@ class EverAdapterTest {
         standby.activate(Activation.unfenced(false));
         assertEquals(2, log("systemctl.log").size(), "the keys are in: no second restart");
         assertTrue(Files.exists(dir.resolve("standby/stop-election")), "no election duty: the scripts stop bidding");
+    }
+
+    /** The election scripts' wallet travels with the keys; a standby without the listed file's directory refuses the bundle. */
+    @Test
+    void theWalletTravelsAsElectionFiles() throws Exception {
+        Path mainWallet = Files.createDirectories(dir.resolve("main/ton-keys")).resolve("msig.keys.json");
+        Files.writeString(mainWallet, "{\"public\": \"…\", \"secret\": \"…\"}");
+        electionFiles.put("main", List.of(mainWallet));
+        Path standbyWallet = dir.resolve("standby/ton-keys/msig.keys.json");
+        electionFiles.put("standby", List.of(standbyWallet));
+        Path b = bundle();
+        assertTrue(Files.exists(b.resolve("election/msig.keys.json")));
+        NodeException noDir = assertThrows(NodeException.class, () -> adapter("standby", 5000).install(b));
+        assertTrue(noDir.getMessage().contains("(node.everscale.election_files names " + standbyWallet), noDir.getMessage());
+        assertFalse(Files.exists(dir.resolve("standby/state/everscale-replay.json")), "nothing planned");
+        Files.createDirectories(standbyWallet.getParent());
+        adapter("standby", 5000).install(b);
+        assertEquals(Files.readString(mainWallet), Files.readString(standbyWallet));
+        assertTrue(Files.exists(dir.resolve("standby/state/everscale-replay.json")));
     }
 
     @Test

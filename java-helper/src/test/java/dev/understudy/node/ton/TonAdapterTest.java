@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.understudy.cli.BadInputException;
-import dev.understudy.common.Json;
-import dev.understudy.config.Section;
 import dev.understudy.node.Activation;
+import dev.understudy.node.ElectionFiles;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.KeyFile;
 import dev.understudy.node.KeySet;
@@ -108,7 +106,7 @@ class TonAdapterTest {
         return new TonAdapter(new Program("ton console", List.of(dir.resolve("console").toString(), "-k", "client"), t, Map.of()),
                 new Program("ton lite client", List.of(dir.resolve("lite-client").toString()), t, Map.of()), evidence,
                 dbDir, stateDir.resolve("ton-replay.json"), "", dir.resolve("systemctl").toString(), "validator", "mytoncore", t, 20,
-                5000, 10, new TonElectionFiles(electionFiles), () -> NOW);
+                5000, 10, new ElectionFiles(electionFiles, "node.ton.election_files"), () -> NOW);
     }
 
     TonAdapter adapter() {
@@ -362,24 +360,6 @@ class TonAdapterTest {
         electionFiles = List.of(mainWallets.resolve("validator_wallet_001.addr"));
         NodeException link = assertThrows(NodeException.class, () -> adapter().keyFiles());
         assertTrue(link.getMessage().contains("which is not a regular file"), link.getMessage());
-    }
-
-    @Test
-    void electionFilesAreAbsoluteWithDistinctNames() throws Exception {
-        Path wallets = Files.createDirectories(dir.resolve("wallets"));
-        Files.writeString(wallets.resolve("w.pk"), "k");
-        Files.writeString(wallets.resolve("w.addr"), "a");
-        assertEquals(2, TonElectionFiles.fromConfig(ton(List.of(wallets.resolve("w.pk").toString(), wallets.resolve("w.addr").toString())))
-                .read().size());
-        for (List<String> bad : List.of(List.of("wallets/w.pk"), List.of("/home/v/../w.pk"), List.of("/a/w.pk", "/b/w.pk"))) {
-            BadInputException e = assertThrows(BadInputException.class, () -> TonElectionFiles.fromConfig(ton(bad)), bad.toString());
-            assertTrue(e.getMessage().startsWith("understudy.yml: node.ton.election_files: "), e.getMessage());
-        }
-    }
-
-    private static Section ton(List<String> files) throws BadInputException {
-        return Section.root("understudy.yml", Json.MAPPER.valueToTree(Map.of("node", Map.of("ton", Map.of("election_files", files)))))
-                .section("node").section("ton");
     }
 
     @Test

@@ -1,10 +1,8 @@
-package dev.understudy.node.ton;
+package dev.understudy.node;
 
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.AtomicFiles;
 import dev.understudy.config.Section;
-import dev.understudy.node.KeyFile;
-import dev.understudy.node.NodeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,24 +14,28 @@ import java.util.Set;
 
 /**
  * The files a standby needs to bid in the next election after a failover, beside the keys it signs with: the
- * validator wallet mytoncore bids from ({@code wallets/NAME.pk} and {@code NAME.addr}) and whatever else the
- * operator lists in {@code node.ton.election_files}. They travel in the bundle as {@code election/BASENAME}, under the
- * same encryption and signature as the keys, and a standby writes each back to the same configured path, owned like
- * its directory (the mytoncore user's). Only the holder's election service runs, so only the holder bids with them.
+ * validator wallet the election software bids from (mytoncore's {@code wallets/NAME.pk} and {@code NAME.addr} on TON,
+ * the election scripts' {@code msig.keys.json} and addresses on Everscale), as the operator lists them in the
+ * adapter's {@code election_files}. They travel in the bundle as {@code election/BASENAME}, under the same encryption
+ * and signature as the keys, and a standby writes each back to its own configured path, owned like its directory (the
+ * election software's user). Only the holder runs the elections, so only the holder bids with them.
  */
-final class TonElectionFiles {
-    static final String PREFIX = "election/";
+public final class ElectionFiles {
+    public static final String PREFIX = "election/";
     /** An election file is a wallet key or address, or a small settings file: anything larger is a wrong path. */
     static final long MAX_BYTES = 1 << 20;
 
     private final List<Path> paths;
+    /** The setting, as error messages name it ({@code node.ton.election_files}). */
+    private final String setting;
 
-    TonElectionFiles(List<Path> paths) {
+    public ElectionFiles(List<Path> paths, String setting) {
         this.paths = List.copyOf(paths);
+        this.setting = setting;
     }
 
     /** Reads {@code election_files}: absolute paths with distinct file names (the name is the bundle entry). */
-    static TonElectionFiles fromConfig(Section c) throws BadInputException {
+    public static ElectionFiles fromConfig(Section c) throws BadInputException {
         List<Path> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (String s : c.strings("election_files")) {
@@ -47,24 +49,24 @@ final class TonElectionFiles {
             }
             out.add(p);
         }
-        return new TonElectionFiles(out);
+        return new ElectionFiles(out, c.path() + ".election_files");
     }
 
     /** The listed files as bundle entries; one that is missing, not a regular file or too large fails the push. */
-    List<KeyFile> read() throws NodeException {
+    public List<KeyFile> read() throws NodeException {
         List<KeyFile> out = new ArrayList<>();
         for (Path p : paths) {
             try {
                 if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    throw NodeException.badOutput("node.ton.election_files names " + p + ", which is not a regular file (missing, or a "
+                    throw NodeException.badOutput(setting + " names " + p + ", which is not a regular file (missing, or a "
                             + "link or directory)");
                 }
                 if (Files.size(p) > MAX_BYTES) {
-                    throw NodeException.badOutput("node.ton.election_files names " + p + ", larger than " + MAX_BYTES + " bytes");
+                    throw NodeException.badOutput(setting + " names " + p + ", larger than " + MAX_BYTES + " bytes");
                 }
                 out.add(new KeyFile(PREFIX + p.getFileName(), 0600, Files.readAllBytes(p)));
             } catch (IOException e) {
-                throw NodeException.unavailable("cannot read " + p + " (node.ton.election_files): " + e.getMessage(), e);
+                throw NodeException.unavailable("cannot read " + p + " (" + setting + "): " + e.getMessage(), e);
             }
         }
         return out;
@@ -72,26 +74,26 @@ final class TonElectionFiles {
 
     /**
      * Writes each listed file from the bundle's {@code election/} to its configured path. A bundle without one of
-     * them (the main lists other files) or a path whose directory does not exist (mytonctrl not installed here) is an
+     * them (the main lists other files) or a path whose directory does not exist (no election software here) is an
      * error naming it; nothing is written then.
      */
-    void install(Path dir) throws NodeException {
+    public void install(Path dir) throws NodeException {
         for (Path p : paths) {
             Path from = dir.resolve(PREFIX + p.getFileName());
             if (!Files.isRegularFile(from, LinkOption.NOFOLLOW_LINKS)) {
-                throw NodeException.badOutput("bundle: " + PREFIX + p.getFileName() + " missing (node.ton.election_files on this host names "
+                throw NodeException.badOutput("bundle: " + PREFIX + p.getFileName() + " missing (" + setting + " on this host names "
                         + p + "; the main must list the same files)");
             }
             if (!Files.isDirectory(p.getParent(), LinkOption.NOFOLLOW_LINKS)) {
-                throw NodeException.badOutput(p.getParent() + " does not exist (node.ton.election_files names " + p
-                        + "): install mytonctrl and create the wallet directory on this host first");
+                throw NodeException.badOutput(p.getParent() + " does not exist (" + setting + " names " + p
+                        + "): install the election software and create the wallet directory on this host first");
             }
         }
         for (Path p : paths) {
             try {
                 AtomicFiles.copy(dir.resolve(PREFIX + p.getFileName()), p, AtomicFiles.PRIVATE);
             } catch (IOException e) {
-                throw NodeException.unavailable("writing " + p + " (node.ton.election_files): " + e.getMessage(), e);
+                throw NodeException.unavailable("writing " + p + " (" + setting + "): " + e.getMessage(), e);
             }
         }
     }
