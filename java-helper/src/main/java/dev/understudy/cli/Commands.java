@@ -12,6 +12,7 @@ final class Commands {
         List<Command> all = new ArrayList<>();
         all.addAll(dev.understudy.identity.KeysCommands.all());
         all.add(new dev.understudy.config.ConfigCheckCommand());
+        all.add(new dev.understudy.node.NodeCheckCommand());
         all.addAll(dev.understudy.transfer.SyncCommands.all());
         all.addAll(dev.understudy.identity.RotateKeysCommands.all());
         all.addAll(dev.understudy.coordination.CoordinationCommands.all());
