@@ -42,6 +42,29 @@ final class EverParsersTest {
         assertFalse(new EverStats("synchronization_finished", 25, "Active", true, true, 61234567).synced(20), "finished but 25 s behind");
     }
 
+    /**
+     * ever-node's control server (src/network/control.rs) prints no validation_status, only when it last validated a
+     * block of each shard: a block within 60 s is Active, older or never is Disabled, and neither field is an error.
+     */
+    @Test
+    void withoutValidationStatusRecentValidationCounts() throws Exception {
+        assertTrue(stats("getstats-without-status-validating.json").active(), "2 s ago");
+        EverStats stopped = stats("getstats-without-status-stopped.json");
+        assertFalse(stopped.active(), "95 s ago and never");
+        assertEquals("Disabled", stopped.validationStatus());
+        String base = "{\"sync_status\": \"synchronization_finished\", \"timediff\": 1, \"in_current_vset_p34\": true, "
+                + "\"in_next_vset_p36\": false";
+        assertTrue(EverStats.parse(base + ", \"validation_stats\": {\"0:8000000000000000\": \"60 sec ago\"}}", "g").active());
+        assertFalse(EverStats.parse(base + ", \"validation_stats\": {}}", "g").active());
+        NodeException neither = assertThrows(NodeException.class, () -> EverStats.parse(base + "}", "g"));
+        assertTrue(neither.getMessage().startsWith("g: neither field 'validation_status' nor an object 'validation_stats'"),
+                neither.getMessage());
+        NodeException odd = assertThrows(NodeException.class,
+                () -> EverStats.parse(base + ", \"validation_stats\": {\"-1:8000000000000000\": \"soon\"}}", "g"));
+        assertTrue(odd.getMessage().contains("validation_stats.-1:8000000000000000 expected 'N sec ago' or 'never', got 'soon'"),
+                odd.getMessage());
+    }
+
     @Test
     void malformedOutputNamesTheFieldAndTheSource() {
         NodeException e = assertThrows(NodeException.class, () -> stats("getstats-malformed.json"));
