@@ -60,7 +60,8 @@ final class TonChainEvidence {
             // not in the current set: the key has no group to sign in
             return new Evidence(false, -1, -1, head.seqno(), rounds, false, inNext, 0, 0, 0, blockMs);
         }
-        double setRecent = stats.recentTotal();
+        // the set's rate now: a member that stopped creating blocks does not make the others look faster
+        double setRecent = stats.recentTotalAt(head.createdAt());
         if (setRecent <= 0) {
             throw NodeException.badOutput("the creator statistics list no block created in the last " + LOOKBACK_S
                     + " s: cannot tell how often a validator creates one");

@@ -31,9 +31,18 @@ public record TonCreatorStats(Map<String, Creator> byPubkey) {
             return Math.max(mc.total() > 0 ? mc.lastUpdated() : -1, shard.total() > 0 ? shard.lastUpdated() : -1);
         }
 
-        /** Blocks of both kinds, decayed over 2048 s. */
+        /** Blocks of both kinds, decayed over 2048 s, as of the key's last block of each kind. */
         public double recent() {
             return mc.cnt2048() + shard.cnt2048();
+        }
+
+        /** Blocks of both kinds, decayed over 2048 s up to {@code now} (a key that stopped counts less and less). */
+        public double recentAt(long now) {
+            return decayed(mc, now) + decayed(shard, now);
+        }
+
+        private static double decayed(Counter c, long now) {
+            return c.cnt2048() * Math.exp(-Math.max(0, now - c.lastUpdated()) / 2048.0);
         }
     }
 
@@ -46,9 +55,9 @@ public record TonCreatorStats(Map<String, Creator> byPubkey) {
         byPubkey = Map.copyOf(byPubkey);
     }
 
-    /** Blocks of both kinds created by every listed key, decayed over 2048 s. */
-    public double recentTotal() {
-        return byPubkey.values().stream().mapToDouble(Creator::recent).sum();
+    /** Blocks of both kinds created by every listed key, decayed over 2048 s up to {@code now}. */
+    public double recentTotalAt(long now) {
+        return byPubkey.values().stream().mapToDouble(c -> c.recentAt(now)).sum();
     }
 
     /** Parses the lite client's answer; {@code src} names where it came from in every error. */

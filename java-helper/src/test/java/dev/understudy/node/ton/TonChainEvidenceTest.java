@@ -60,7 +60,7 @@ class TonChainEvidenceTest {
         assertEquals(new TonCreatorStats.Counter(1795300096, 52, 41.2611), ours.mc());
         assertEquals(new TonCreatorStats.Counter(1795300118, 106, 83.9371), ours.shard());
         assertEquals(1795300118, ours.lastCreated());
-        assertEquals(494.3735, s.recentTotal(), 1e-3);
+        assertEquals(492.57, s.recentTotalAt(1795300121), 0.01, "each key's counts decayed to the head's time");
 
         NodeException bad = assertThrows(NodeException.class, () -> TonCreatorStats.parse(fixture("recentcreatorstats-malformed.txt"), "stats"));
         assertTrue(bad.getMessage().contains("stats: a creator statistics line is not '<pubkey> mc_cnt:"), bad.getMessage());
@@ -76,18 +76,19 @@ class TonChainEvidenceTest {
     }
 
     /**
-     * The threshold is ten creation intervals of the set's average member (2048 × 4 / 494 ≈ 16.6 s, so 166 s), or of
-     * this key when it creates more slowly, and never less than the agent's window: quiet 165 s is signing, 167 s
-     * silent; a key that created nothing since its set began 100 s ago is given the benefit of the doubt.
+     * The threshold is ten creation intervals of the set's average member (2048 × 4 / 483 ≈ 17 s with every count
+     * decayed to the head's time, so about 169.5 s), or of this key when it creates more slowly, and never less than
+     * the agent's window: quiet 169 s is signing, 170 s silent; a key that created nothing since its set began 100 s
+     * ago is given the benefit of the doubt.
      */
     @Test
     void theKeyIsSilentOnlyAfterTenOfItsCreationIntervals() throws Exception {
         TonCreatorStats stats = TonCreatorStats.parse(fixture("recentcreatorstats.txt"), "stats");
         TonChainEvidence.Head h = head();
-        double threshold = 10 * 2048.0 * 4 / stats.recentTotal();
-        assertEquals(165.7, threshold, 0.1);
-        assertTrue(judgeQuiet(stats, h, 165).signedRecently());
-        assertFalse(judgeQuiet(stats, h, 167).signedRecently());
+        double threshold = 10 * 2048.0 * 4 / quietFor(stats, h, 169).recentTotalAt(h.createdAt());
+        assertEquals(169.5, threshold, 0.1);
+        assertTrue(judgeQuiet(stats, h, 169).signedRecently());
+        assertFalse(judgeQuiet(stats, h, 170).signedRecently());
 
         // a key that creates a block every 2048 / 2 s: its own interval counts (10 × 1024 s)
         TonCreatorStats slow = withOurs(stats, new TonCreatorStats.Creator(new TonCreatorStats.Counter(h.createdAt() - 5000, 3, 1.0),
