@@ -1,6 +1,9 @@
 package dev.understudy.common;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,6 +18,25 @@ import java.nio.file.attribute.UserPrincipal;
 /** Recursive copy, ownership change and deletion of small directory trees (key directories). */
 public final class FileTrees {
     private FileTrees() {
+    }
+
+    /**
+     * Reads an opened file to its end, at most {@code cap} bytes: a file that is (or grows) larger is an error naming
+     * {@code name}. Open it with {@code LinkOption.NOFOLLOW_LINKS}, so that a link swapped in after a check is refused.
+     */
+    public static byte[] readCapped(SeekableByteChannel ch, Object name, long cap) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long total = 0;
+        int n;
+        while ((n = ch.read(buf.clear())) >= 0) {
+            total += n;
+            if (total > cap) {
+                throw new IOException(name + " grew past " + cap + " bytes while being read");
+            }
+            out.write(buf.array(), 0, n);
+        }
+        return out.toByteArray();
     }
 
     /** Copies FROM into TO (created 0700), keeping file modes. */

@@ -71,10 +71,11 @@ public final class NodeCheckCommand extends BaseCommand {
         }
         try {
             KeySet k = a.keyFiles();
-            ArrayNode files = out.putObject("keyFiles").putArray("files");
+            ObjectNode keyFiles = out.putObject("keyFiles");
+            ArrayNode files = keyFiles.putArray("files");
             k.files().forEach(f -> files.addObject().put("path", f.path()).put("mode", String.format("%04o", f.mode()))
                     .put("bytes", f.content().length));
-            ArrayNode periods = ((ObjectNode) out.get("keyFiles")).putArray("periods");
+            ArrayNode periods = keyFiles.putArray("periods");
             k.periods().forEach(p -> periods.addObject().put("period", p.period()).set("keyIds", Json.MAPPER.valueToTree(p.keyIds())));
         } catch (NodeException e) {
             failed.put("keyFiles", e.getMessage());

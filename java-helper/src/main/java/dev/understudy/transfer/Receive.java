@@ -12,9 +12,7 @@ import dev.understudy.config.HostEntry;
 import dev.understudy.identity.AgeIdentity;
 import dev.understudy.identity.IdentityStore;
 import dev.understudy.identity.VerifyKey;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -324,18 +322,7 @@ public final class Receive {
     /** Reads at most {@code cap} bytes of a regular file, never through a link; more than that is an error. */
     static byte[] readCapped(SecureDirectoryStream<Path> dir, Path name, long cap) throws IOException {
         try (SeekableByteChannel ch = dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            long total = 0;
-            int n;
-            while ((n = ch.read(buf.clear())) >= 0) {
-                total += n;
-                if (total > cap) {
-                    throw new IOException(name + " grew past " + cap + " bytes while being read");
-                }
-                out.write(buf.array(), 0, n);
-            }
-            return out.toByteArray();
+            return FileTrees.readCapped(ch, name, cap);
         }
     }
 }
