@@ -23,6 +23,13 @@
  *            when cut from the chain (its votes queue and arrive late); with NODE_FENCE it refuses an epoch lower than
  *            the highest it has seen on the chain.
  *
+ * With FAILSAFE, the holder's fence deadline also moves with promises: a holder whose renewals lag asks the other
+ * agent directly; that agent grants only while it neither holds nor gives up the role and its chain view shows the
+ * key's vote within K rounds, and then takes no transaction for T rounds from the request's arrival (kept across a
+ * power loss). The holder counts a grant from its request's send time: base = max(last acknowledged keep-alive, last
+ * granted request), and everything that used the keep-alive (fence, watchdog, renewal, join) uses that base. The
+ * agents' link may be cut like any other.
+ *
  * Invariants, asserted at every round:
  *   S1  at most one host signs any round;
  *   R1  no round at or before a released last round is signed after its release record was written.
@@ -35,7 +42,8 @@
  * CHAIN_CUT (1: a node may be cut from the chain), NODE_FENCE, JOIN (1: a new holder joins the round in progress that
  * began after its first look at the absent key, when it activates within its fence window; 0: never the round in
  * progress; 2, 3, 4: without both conditions, without the first, without the second — the check expects
- * counterexamples), MAXT, MAXF. The hosts share one clock
+ * counterexamples), FAILSAFE, FS_BUG (1: a standby's transaction ignores its promise — the check expects a
+ * counterexample), MAXT, MAXF. The hosts share one clock
  * here; the join margin that covers their difference is argued in docs/coordination.md and exercised by
  * DecideProperties with stepped wall clocks.
  */
@@ -57,6 +65,12 @@
 #endif
 #ifndef JOIN
 #define JOIN 1
+#endif
+#ifndef FAILSAFE
+#define FAILSAFE 0
+#endif
+#ifndef FS_BUG
+#define FS_BUG 0
 #endif
 #ifndef MAXT
 #define MAXT 12        /* rounds explored */
@@ -118,6 +132,25 @@ bool activating[2];           /* a new holder between its transaction and its ac
 byte absent_at[2];            /* the round of its first look at the absent key (NONE: present at its last look) */
 byte absent_ep[2];            /*   and the newest epoch then */
 
+#if FAILSAFE
+/* the failsafe: a holder whose renewals lag asks the other agent directly; a grant is a promise not to take the role
+   for T rounds from its receipt, kept across power losses (written to disk before it is sent) */
+bool cut_peer;                /* the agents' direct link is cut (requests and answers in flight are lost) */
+byte prom[2];                 /* host h does not take the role before this round */
+byte fack[2];                 /* holder: send time of the newest request the other agent granted (0: none) */
+byte resp_at[2];              /* a grant in flight back to h: the send time of the request it answers (0: none) */
+byte resp_ep[2];
+#define base(h) (fack[h] > ack[h] -> fack[h] : ack[h])
+#if FS_BUG == 1
+#define unpromised(h) (true)      /* the hole: a standby's transaction ignores the promises it gave */
+#else
+#define unpromised(h) (now >= prom[h])   /* no transaction while a promise it gave runs */
+#endif
+#else
+#define base(h) (ack[h])
+#define unpromised(h) (true)
+#endif
+
 #if NODE_FENCE
 #define epoch_ok(h) (nepoch[h] >= chain_epoch)
 #else
@@ -125,8 +158,8 @@ byte absent_ep[2];            /*   and the newest epoch then */
 #endif
 #define signs(h) (on[h] && !down[h] && now >= nfloor[h] && epoch_ok(h))
 #define live(h) (!hung[h] && !down[h])
-#define must_stop(h) ((hold[h] || stopping[h]) && live(h) && now + 1 > ack[h] + F)
-#define must_reset(h) (armed[h] && now + 1 > ack[h] + F + W)
+#define must_stop(h) ((hold[h] || stopping[h]) && live(h) && now + 1 > base(h) + F)
+#define must_reset(h) (armed[h] && now + 1 > base(h) + F + W)
 
 inline deliver(h) {
   if :: queued[h] > last_vote -> last_vote = queued[h] :: else -> skip fi;
@@ -150,16 +183,27 @@ inline sign(h) {
 /* the agent becomes standby and the node stops (a fence, a watchdog reset or a power loss all end here) */
 inline stop_all(h) {
   on[h] = false; hold[h] = false; stopping[h] = false; activating[h] = false; may_take[h] = false; armed[h] = false;
-  absent_at[h] = NONE; absent_ep[h] = 0
+  absent_at[h] = NONE; absent_ep[h] = 0;
+#if FAILSAFE
+  fack[h] = 0
+#else
+  skip
+#endif
 }
 
 proctype Agent(byte h) {
   byte floor;
   do
   /* holder: the fence window passed (the keeper's own thread), or its snapshot shows the key gone or renamed */
-  :: atomic { live(h) && hold[h] && (now >= ack[h] + F || !cut_etcd[h] && !(ldr == h && lepoch == aep[h])) -> stop_all(h) }
+  :: atomic { live(h) && hold[h] && (now >= base(h) + F || !cut_etcd[h] && !(ldr == h && lepoch == aep[h])) -> stop_all(h) }
   /* holder: steps down on an event: role dropped, node deactivating, lease still renewed */
-  :: atomic { live(h) && hold[h] && !activating[h] && !cut_etcd[h] && faults < MAXF -> faults++; hold[h] = false; stopping[h] = true }
+  :: atomic { live(h) && hold[h] && !activating[h] && !cut_etcd[h] && faults < MAXF -> faults++; hold[h] = false; stopping[h] = true;
+#if FAILSAFE
+       fack[h] = 0   /* a step-down renews its lease in etcd (it writes the release record there): no promises */
+#else
+       skip
+#endif
+     }
   /* stepping down: the node confirmed stopped, then one transaction deletes the leader key with the release record */
   :: atomic {
        live(h) && stopping[h] ->
@@ -201,7 +245,7 @@ proctype Agent(byte h) {
        live(h) && may_take[h] ->
        may_take[h] = false;
        if
-       :: !cut_etcd[h] && ldr == NONE && latest == seen_latest[h] ->
+       :: !cut_etcd[h] && ldr == NONE && latest == seen_latest[h] && unpromised(h) ->
           rev++; ldr = h; lepoch = rev; latest = rev; lown = h; lexp = now + T;
           hold[h] = true; aep[h] = rev; ack[h] = now; armed[h] = (WD == 1); activating[h] = true
        :: else -> skip
@@ -220,13 +264,39 @@ proctype Agent(byte h) {
        nfloor[h] = (take_floor[h] > now + 1 -> take_floor[h] : now + 1);
 #if JOIN
        if
-       :: (JOIN == 2 || (JOIN == 3 || absent_at[h] != NONE && absent_at[h] < now) && (JOIN == 4 || now < ack[h] + F)) && take_floor[h] <= now && nlast[h] < now && epoch_ok(h) ->
+       :: (JOIN == 2 || (JOIN == 3 || absent_at[h] != NONE && absent_at[h] < now) && (JOIN == 4 || now < base(h) + F)) && take_floor[h] <= now && nlast[h] < now && epoch_ok(h) ->
           nfloor[h] = now; sign(h)
        :: else -> skip
        fi;
 #endif
        absent_at[h] = NONE; absent_ep[h] = 0
      }
+#if FAILSAFE
+  /* holder: its renewals lag (a round without one): it asks the other agent for a promise. The request arrives in
+     the round it is sent (a later arrival only moves the promise's end later); it is granted only by a host that
+     neither holds nor is giving up the role and whose chain view shows the key's vote within K rounds (a holder that
+     does not reach the chain gets no promise). The grant travels back and may arrive rounds later. */
+  :: atomic {
+       live(h) && hold[h] && !activating[h] && now > ack[h] && resp_at[h] == 0 && !cut_peer && live(1 - h) &&
+       !hold[1 - h] && !stopping[1 - h] && now <= last_vote + K ->
+       if :: now + T > prom[1 - h] -> prom[1 - h] = now + T :: else -> skip fi;
+       resp_at[h] = now; resp_ep[h] = aep[h]
+     }
+  /* holder: a grant arrives; it counts from its request's send time (FS_BUG 2: from its arrival), for the epoch held */
+  :: atomic {
+       live(h) && resp_at[h] != 0 ->
+       if
+       :: hold[h] && resp_ep[h] == aep[h] && resp_at[h] > fack[h] ->
+#if FS_BUG == 2
+          fack[h] = now
+#else
+          fack[h] = resp_at[h]
+#endif
+       :: else -> skip
+       fi;
+       resp_at[h] = 0
+     }
+#endif
   :: now >= MAXT -> break
   od
 }
@@ -255,6 +325,9 @@ proctype Environment() {
   :: atomic { faults < MAXF -> faults++; sw_to = 0; sw_epoch = latest }
   :: atomic { faults < MAXF -> faults++; sw_to = 1; sw_epoch = latest }
 #endif
+#if FAILSAFE
+  :: atomic { faults < MAXF -> faults++; cut_peer = !cut_peer; resp_at[0] = 0; resp_at[1] = 0 }
+#endif
 #if FORGE_DELETE
   :: atomic { faults < MAXF && ldr != NONE -> faults++; ldr = NONE; rev++ }   /* the key only: its lease lives on */
 #endif
@@ -276,14 +349,14 @@ proctype Clock() {
        :: lown != NONE && now >= lexp -> if :: ldr == lown -> ldr = NONE :: else -> skip fi; lown = NONE
        :: else -> skip
        fi;
-       if :: (hold[0] || stopping[0]) && live(0) && !cut_etcd[0] && lown == 0 && now < ack[0] + F -> ack[0] = now; lexp = now + T :: else -> skip fi;
-       if :: (hold[1] || stopping[1]) && live(1) && !cut_etcd[1] && lown == 1 && now < ack[1] + F -> ack[1] = now; lexp = now + T :: else -> skip fi;
+       if :: (hold[0] || stopping[0]) && live(0) && !cut_etcd[0] && lown == 0 && now < base(0) + F -> ack[0] = now; lexp = now + T :: else -> skip fi;
+       if :: (hold[1] || stopping[1]) && live(1) && !cut_etcd[1] && lown == 1 && now < base(1) + F -> ack[1] = now; lexp = now + T :: else -> skip fi;
        if :: signs(0) -> sign(0) :: else -> skip fi;
        if :: signs(1) -> sign(1) :: else -> skip fi
      }
   /* a watchdog not fed since ack + F resets its host at ack + F + W: the node stops, the agent restarts standby */
-  :: atomic { armed[0] && now >= ack[0] + F + W -> stop_all(0); hung[0] = false }
-  :: atomic { armed[1] && now >= ack[1] + F + W -> stop_all(1); hung[1] = false }
+  :: atomic { armed[0] && now >= base(0) + F + W -> stop_all(0); hung[0] = false }
+  :: atomic { armed[1] && now >= base(1) + F + W -> stop_all(1); hung[1] = false }
   :: now >= MAXT -> break
   od
 }

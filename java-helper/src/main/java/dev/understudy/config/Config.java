@@ -94,6 +94,10 @@ public final class Config {
         Path identityDir = root.path("identity_dir", Path.of("/etc/understudy/identity"));
         Map<String, HostEntry> hosts = new LinkedHashMap<>();
         for (Map.Entry<String, Section> e : root.entries("hosts")) {
+            if (!e.getKey().matches("[A-Za-z0-9_.-]{1,253}")) {
+                throw root.error("hosts", "host names are letters, digits, '.', '_' or '-' (the agents name each other"
+                        + " in signed messages), got '" + e.getKey() + "'");
+            }
             hosts.put(e.getKey(), HostEntry.parse(e.getKey(), e.getValue()));
         }
         if (!hosts.containsKey(host)) {

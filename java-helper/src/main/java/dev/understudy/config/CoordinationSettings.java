@@ -16,7 +16,7 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
         Path passwordFile, Duration leaseTtl, Duration margin, Duration keepAliveInterval, Duration requestTimeout,
         int takeoverRounds, Duration pollInterval, int unhealthyChecks, Duration activationGrace, Duration standbyDelay,
         Duration cooldown, boolean electionDuty, List<String> fenceCommand, WatchdogSettings watchdog,
-        Duration pushInterval, long joinRoundMarginMs) {
+        Duration pushInterval, long joinRoundMarginMs, boolean failsafe) {
 
     /** The hang watchdog: none, the Linux watchdog device, or the lab's file emulation. */
     public record WatchdogSettings(String driver, Path path, Duration timeout) {
@@ -45,6 +45,14 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
      */
     public Duration commandTimeout() {
         return commandAttemptTimeout().multipliedBy(endpoints.size() + 1L);
+    }
+
+    /**
+     * How long a standby's failsafe promise lasts from its receipt of the holder's request: the lease TTL, so a
+     * granted request gives the holder what an acknowledged keep-alive does ({@link #fenceAfter()} from its send time).
+     */
+    public Duration promiseDuration() {
+        return leaseTtl;
     }
 
     /** How long after the send time of the last acknowledged keep-alive the holder stops signing. */
@@ -118,7 +126,8 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
                 fence,
                 new WatchdogSettings(driver, wpath, Duration.ofMillis(wtimeout)),
                 Duration.ofMillis(s.integer("push_interval_ms", 5000, 500, 3_600_000)),
-                s.integer("join_round_margin_ms", 1000, -1, 60_000));
+                s.integer("join_round_margin_ms", 1000, -1, 60_000),
+                s.bool("failsafe", true));
         s.done();
         return c;
     }

@@ -5,9 +5,17 @@ import dev.understudy.identity.VerifyKey;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One host of the deployment: its role, address, and the public keys its peers trust. */
+/**
+ * One host of the deployment: its role, address, and the public keys its peers trust.
+ *
+ * @param agentPort the UDP port on {@code address} where this host's agent answers the holder's failsafe requests
+ *     (docs/coordination.md, "When etcd is lost")
+ */
 public record HostEntry(String name, Role role, String address, List<String> recipients, List<VerifyKey> verifyKeys,
-        Drop drop) {
+        Drop drop, int agentPort) {
+
+    /** The agents' default failsafe port. */
+    public static final int DEFAULT_AGENT_PORT = 7390;
 
     /** A host's place in the topology (not whether it holds the signing role). */
     public enum Role {
@@ -41,6 +49,7 @@ public record HostEntry(String name, Role role, String address, List<String> rec
             throw s.error(recipients.isEmpty() ? "recipients" : "verify_keys",
                     "a " + role.text() + " host needs at least one (from `understudy keys show` on " + name + ")");
         }
+        int agentPort = (int) s.integer("agent_port", DEFAULT_AGENT_PORT, 1, 65535);
         Drop drop = null;
         if (s.has("drop")) {
             Section d = s.section("drop");
@@ -48,6 +57,6 @@ public record HostEntry(String name, Role role, String address, List<String> rec
             d.done();
         }
         s.done();
-        return new HostEntry(name, role, address, List.copyOf(recipients), List.copyOf(verify), drop);
+        return new HostEntry(name, role, address, List.copyOf(recipients), List.copyOf(verify), drop, agentPort);
     }
 }

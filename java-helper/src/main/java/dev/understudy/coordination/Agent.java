@@ -60,6 +60,8 @@ public final class Agent implements AutoCloseable {
     private final Resignation resignation;
 
     private final KeyPusher pusher;
+    private final PromiseDesk promises;
+    private final FailsafeLink failsafe;
     private final ExecutorService statusThread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "agent-status");
         t.setDaemon(true);
@@ -76,6 +78,8 @@ public final class Agent implements AutoCloseable {
     /** Loop state; read by the status thread. */
     private volatile AgentMemory memory = AgentMemory.start(System.nanoTime());
     private volatile Snapshot latest = Snapshot.empty();
+    /** When {@link #latest} was read (its look, for the failsafe: a quorum answered then). */
+    private volatile FailsafeStanding.Look look = new FailsafeStanding.Look(Snapshot.empty(), System.nanoTime() - Long.MAX_VALUE / 2);
     /** The last epoch under which this host held the role (kept in role.json across restarts). */
     private volatile long lastHeldEpoch;
     /** How the node was last switched on as holder: a node that restarts under the holder gets the same. */
@@ -99,7 +103,14 @@ public final class Agent implements AutoCloseable {
         this.prefix = cs.prefix(config.validator());
         this.tag = "validator " + config.validator() + " on " + self + ": ";
         this.policy = Decide.Policy.of(config, node);
-        this.keeper = new LeaseKeeper(etcd, cs, watchdog, tag);
+        this.promises = new PromiseDesk(config.stateDir(), cs.promiseDuration(), System::nanoTime, tag);
+        this.failsafe = cs.failsafe() ? FailsafeLink.open(config, ReleaseProof.liveKeys(config), promises, tag) : null;
+        this.keeper = new LeaseKeeper(etcd, cs, watchdog, failsafe != null ? failsafe : LeaseKeeper.Failsafe.OFF, tag);
+        if (failsafe != null) {
+            // a look counts as etcd's answer for a request timeout and two polls: the agent looks again meanwhile
+            long fresh = cs.requestTimeout().plus(cs.pollInterval().multipliedBy(2)).toNanos();
+            failsafe.answer(new FailsafeStanding(self, keeper, () -> look, fresh, failsafe::peers, node, cs.takeoverRounds()));
+        }
         this.nodeSwitch = new NodeSwitch(node, keys, cs, NodeAdapters.unit(config), tag);
         this.observer = new NodeObserver(node, keys, cs.takeoverRounds(), () -> lastHeldEpoch, nodeSwitch::unitState);
         this.publisher = new StatusPublisher(config, etcd, node, observer, keys, watchdog, policy.checkNanos(), this::error);
@@ -178,7 +189,9 @@ public final class Agent implements AutoCloseable {
     private void tick() {
         boolean read = false;
         try {
+            long t = System.nanoTime();
             latest = Snapshot.of(prefix, etcd.range(prefix, Snapshot.REPORTS, cs.requestTimeout()), proof);
+            look = new FailsafeStanding.Look(latest, t);
             read = true;
         } catch (EtcdException e) {
             error("reading etcd: " + e.getMessage());
@@ -251,7 +264,15 @@ public final class Agent implements AutoCloseable {
 
     // ---------------------------------------------------------------- taking the role
 
+    /**
+     * Takes the role unless a failsafe promise this agent gave still runs: no transaction is sent (and no request is
+     * granted) until the attempt's outcome is known.
+     */
     private void acquire(Action.Acquire a) {
+        promises.whileTaking("take", () -> create(a));
+    }
+
+    private void create(Action.Acquire a) {
         Duration rt = cs.requestTimeout();
         long sent = System.nanoTime();
         long lease;
@@ -289,6 +310,10 @@ public final class Agent implements AutoCloseable {
 
     /** After a restart of the agent: the leader key names this host; keep its lease if it still lives. */
     private void adopt(Snapshot.Leader l) {
+        promises.whileTaking("adopt", () -> resume(l));
+    }
+
+    private void resume(Snapshot.Leader l) {
         long sent = System.nanoTime();
         long ttl;
         try {
@@ -405,6 +430,7 @@ public final class Agent implements AutoCloseable {
     public void crashForTest() {
         stopping = true;
         keeper.crash();
+        closeFailsafe();
         pusher.close();
         statusThread.shutdownNow();
         alerts.close();
@@ -440,10 +466,17 @@ public final class Agent implements AutoCloseable {
             }
         }
         keeper.close();
+        closeFailsafe();
         pusher.close();
         statusThread.shutdownNow();
         alerts.close();
         publisher.close();
+    }
+
+    private void closeFailsafe() {
+        if (failsafe != null) {
+            failsafe.close();
+        }
     }
 
     // ---------------------------------------------------------------- role file

@@ -3,6 +3,7 @@ package dev.understudy.coordination;
 import dev.understudy.config.CoordinationSettings;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,12 @@ import org.apache.logging.log4j.Logger;
  * <p>It owns the role's state ({@link Role}): taking the role ({@link #hold}), dropping it ({@link #drop}) and the
  * generation that changes with each. A holder giving the role up on purpose (a step-down, a stop) keeps renewing while
  * its node deactivates, within a release budget, and the watchdog is fed under the holder's own deadline meanwhile.
+ *
+ * <p>With the {@link Failsafe}, a holder whose renewals lag (none acknowledged for a third of the fence window) asks
+ * every other agent directly for a promise not to take the role; the send time of the newest request all of them
+ * granted counts as an acknowledged keep-alive does. So the fence deadline is {@code fence_after} after the later of
+ * the two, and the holder signs on through the loss of etcd's quorum while every agent that could take the role
+ * answers it (docs/coordination.md, "When etcd is lost").
  */
 final class LeaseKeeper implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(LeaseKeeper.class);
@@ -30,6 +37,33 @@ final class LeaseKeeper implements AutoCloseable {
 
     /** What the role was when it was dropped: for the actor that stops the node and releases. */
     record Held(long epoch, long lease, long generation) {
+    }
+
+    /** The agents' direct promises (the failsafe); {@link #OFF} when not configured. */
+    interface Failsafe {
+        Failsafe OFF = new Failsafe() {
+            @Override
+            public void ask(long epoch, long generation, long spacingNanos) {
+            }
+
+            @Override
+            public long grantedSince(long generation) {
+                return PromiseSeeker.NONE;
+            }
+
+            @Override
+            public List<String> peers() {
+                return List.of();
+            }
+        };
+
+        /** Asks every other agent for a promise, at most every {@code spacingNanos}. */
+        void ask(long epoch, long generation, long spacingNanos);
+
+        /** The send time of the newest request all granted under this role generation, or {@link PromiseSeeker#NONE}. */
+        long grantedSince(long generation);
+
+        List<String> peers();
     }
 
     /** Called on the keeper's thread after it dropped the role because the fence window passed. */
@@ -48,6 +82,9 @@ final class LeaseKeeper implements AutoCloseable {
         return t;
     });
     private Fencer fencer = (h, r) -> { };
+    private final Failsafe failsafe;
+    /** The fence deadline counts from the promises' send time (logged when that starts and ends). */
+    private volatile boolean onPromises;
 
     // Written under lock; read by the timer threads without it.
     private final Object lock = new Object();
@@ -63,6 +100,11 @@ final class LeaseKeeper implements AutoCloseable {
     private volatile long lastErrorAtMs;
 
     LeaseKeeper(Etcd etcd, CoordinationSettings cs, HangWatchdog watchdog, String tag) {
+        this(etcd, cs, watchdog, Failsafe.OFF, tag);
+    }
+
+    LeaseKeeper(Etcd etcd, CoordinationSettings cs, HangWatchdog watchdog, Failsafe failsafe, String tag) {
+        this.failsafe = failsafe;
         this.etcd = etcd;
         this.cs = cs;
         this.watchdog = watchdog;
@@ -88,6 +130,11 @@ final class LeaseKeeper implements AutoCloseable {
         return holding;
     }
 
+    /** Gave the role up on purpose and its node is not yet confirmed stopped. */
+    boolean givingUp() {
+        return releasing;
+    }
+
     /** Whether the role is still the one taken under generation {@code gen}. */
     boolean current(long gen) {
         return holding && generation == gen;
@@ -95,7 +142,7 @@ final class LeaseKeeper implements AutoCloseable {
 
     /** How long until this holder fences unless a keep-alive is acknowledged, in ms (0 when past or not holding). */
     long fenceInMillis() {
-        long left = cs.fenceAfter().toNanos() - (System.nanoTime() - lastAckSendNanos);
+        long left = cs.fenceAfter().toNanos() - (System.nanoTime() - base());
         return holding && left > 0 ? left / 1_000_000 : 0;
     }
 
@@ -154,10 +201,26 @@ final class LeaseKeeper implements AutoCloseable {
 
     // ---------------------------------------------------------------- the fence window (own thread)
 
+    /**
+     * What the fence deadline counts from: the send time of the last acknowledged keep-alive, or of the newest failsafe
+     * request every other agent granted under this role generation, whichever is later.
+     */
+    private long base() {
+        long ack = lastAckSendNanos;
+        long granted = failsafe.grantedSince(generation);
+        return granted != PromiseSeeker.NONE && granted - ack > 0 ? granted : ack;
+    }
+
+    /** A holder's deadline counts from {@link #base()}; one giving the role up counts from etcd's keep-alives only. */
+    private long deadlineBase() {
+        return holding ? base() : lastAckSendNanos;
+    }
+
     private void fenceTick() {
-        long age = System.nanoTime() - lastAckSendNanos;
+        long now = System.nanoTime();
+        long etcdAge = now - lastAckSendNanos;
         if (!holding) {
-            if (releasing && age < cs.fenceAfter().toNanos()) {
+            if (releasing && etcdAge < cs.fenceAfter().toNanos()) {
                 // a step-down or a stop deactivates the node with its lease still alive and renewed (within the release
                 // budget): fed on under the holder's own deadline, so a slow deactivation does not reset the host, while
                 // one still running fence_after after the last renewal does, before the lease can expire
@@ -165,11 +228,32 @@ final class LeaseKeeper implements AutoCloseable {
             }
             return;
         }
+        if (etcdAge > cs.fenceAfter().toNanos() / 3) {
+            failsafe.ask(epoch, generation, cs.keepAliveInterval().toNanos());
+        }
+        long age = now - base();
+        promises(etcdAge, age);
         if (age >= cs.fenceAfter().toNanos()) {
-            fence("no keep-alive acknowledged for " + age / 1_000_000 + " ms (fences at " + cs.fenceAfter().toMillis() + " ms)");
+            fence("no keep-alive acknowledged" + (failsafe == Failsafe.OFF ? "" : " nor a promise granted by " + failsafe.peers())
+                    + " for " + age / 1_000_000 + " ms (fences at " + cs.fenceAfter().toMillis() + " ms)");
             return;
         }
         feed();
+    }
+
+    /** Logs when the deadline starts and stops counting from promises rather than from etcd. */
+    private void promises(long etcdAge, long age) {
+        boolean now = age < etcdAge;
+        if (now != onPromises) {
+            onPromises = now;
+            if (now) {
+                LOG.warn("{}FAILSAFE: etcd has acknowledged no keep-alive for {} ms; signing on under the direct promises of {}"
+                        + " (fences {} ms after the newest request all of them granted)", tag, etcdAge / 1_000_000, failsafe.peers(),
+                        cs.fenceAfter().toMillis());
+            } else {
+                LOG.warn("{}failsafe: the fence deadline counts from etcd's keep-alives again ({} ms ago)", tag, etcdAge / 1_000_000);
+            }
+        }
     }
 
     /** Stops signing now, from any thread: drops the role and hands the node to the fencer. */
@@ -200,7 +284,7 @@ final class LeaseKeeper implements AutoCloseable {
     private void keepAliveTick() {
         long tickStart = System.nanoTime();
         keepAlives.run(this::renew, () -> !renewing() || lastAckSendNanos - tickStart >= 0
-                || System.nanoTime() - lastAckSendNanos >= cs.fenceAfter().toNanos());
+                || System.nanoTime() - deadlineBase() >= cs.fenceAfter().toNanos());
     }
 
     /** A holder renews its lease; so does one giving the role up while its node deactivates, within its budget. */
@@ -213,7 +297,7 @@ final class LeaseKeeper implements AutoCloseable {
         try {
             long l = lease;
             long sent = System.nanoTime();
-            long left = cs.fenceAfter().toNanos() - (sent - lastAckSendNanos);
+            long left = cs.fenceAfter().toNanos() - (sent - deadlineBase());
             if (!renewing() || left <= 0) {
                 return;
             }

@@ -41,8 +41,13 @@ final class ReleaseProof implements Snapshot.ReleaseCheck {
 
     /** The agent's: signs with this host's identity; verifies with the verify keys of the config file as it is now. */
     static ReleaseProof of(Config config) {
+        return new ReleaseProof(config.validator(), config.identityDir(), liveKeys(config));
+    }
+
+    /** A host's verify keys in the config file as it is now (none, logged, when it cannot be read). */
+    static Function<String, List<VerifyKey>> liveKeys(Config config) {
         LiveConfig live = new LiveConfig(config.source());
-        return new ReleaseProof(config.validator(), config.identityDir(), host -> {
+        return host -> {
             try {
                 HostEntry h = live.current().hosts().get(host);
                 return h == null ? List.of() : h.verifyKeys();
@@ -50,7 +55,7 @@ final class ReleaseProof implements Snapshot.ReleaseCheck {
                 LOG.warn("validator {}: cannot read the verify keys of {}: {}", config.validator(), host, e.getMessage());
                 return List.of();
             }
-        });
+        };
     }
 
     static byte[] message(String validator, long epoch, String host, long lastSignedRound, long atMs) {

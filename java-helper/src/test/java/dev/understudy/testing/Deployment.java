@@ -24,6 +24,9 @@ public final class Deployment {
     public final Path sshKey;
     public final Path knownHosts;
     public final String clientPublicKey;
+    /** The agents' failsafe ports on 127.0.0.1 (both agents run in one process here). */
+    public final int mainAgentPort;
+    public final int backupAgentPort;
 
     /** Where the nodes are; ports of the backup's drop. */
     public record Nodes(String chainUrl, String mainConsole, Path mainHome, String backupConsole, Path backupHome) {
@@ -45,6 +48,15 @@ public final class Deployment {
         knownHosts = root.resolve("main/ssh/known_hosts");
         mainConfig = root.resolve("main/understudy.yml");
         backupConfig = root.resolve("backup/understudy.yml");
+        mainAgentPort = freeUdpPort();
+        int b = freeUdpPort();
+        backupAgentPort = b != mainAgentPort ? b : freeUdpPort();
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     /** Writes both config files; the backup's drop is at 127.0.0.1:dropPort, SFTP path /incoming; the main has none. */
@@ -76,12 +88,14 @@ public final class Deployment {
                 + "    address: 127.0.0.1\n"
                 + "    recipients: [" + mainId.age().recipient() + "]\n"
                 + "    verify_keys: [\"" + mainId.signing().verifyKey() + "\"]\n"
+                + "    agent_port: " + mainAgentPort + "\n"
                 + (mainDropPort > 0 ? "    drop: {user: drop, port: " + mainDropPort + ", dir: /incoming}\n" : "")
                 + "  lab-backup:\n"
                 + "    role: backup\n"
                 + "    address: 127.0.0.1\n"
                 + "    recipients: [" + backupId.age().recipient() + "]\n"
                 + "    verify_keys: [\"" + backupId.signing().verifyKey() + "\"]\n"
+                + "    agent_port: " + backupAgentPort + "\n"
                 + "    drop: {user: drop, port: " + dropPort + ", dir: /incoming}\n"
                 + "node:\n"
                 + "  adapter: simnet\n"
