@@ -71,10 +71,11 @@ final class FailsafeStanding implements PromiseDesk.Standing {
                 return "the request does not ask " + h + ", a main or backup in this host's config (the configs differ)";
             }
         }
-        return chainRefusal();
+        return null;
     }
 
-    private synchronized String chainRefusal() {
+    @Override
+    public synchronized String slowRefusal(FailsafeMessage.Request r) {
         long now = System.nanoTime();
         if ((evidence == null && evidenceError == null) || now - evidenceAtNanos >= EVIDENCE_FRESH_NANOS) {
             try {

@@ -34,7 +34,13 @@ final class PromiseDesk {
 
     /** Why this agent may not promise now (null: it may), from its role, etcd snapshot and chain view. */
     interface Standing {
+        /** Asked with the desk held: quick (no I/O), so that taking the role never waits on it. */
         String refusal(FailsafeMessage.Request r);
+
+        /** Asked before, without the desk held: what may take a node's or the chain's answer. */
+        default String slowRefusal(FailsafeMessage.Request r) {
+            return null;
+        }
     }
 
     private final Path file;
@@ -64,7 +70,14 @@ final class PromiseDesk {
     }
 
     /** The answer to one verified request from a configured host; {@code standing} says whether this agent may. */
-    synchronized FailsafeMessage.Answer consider(FailsafeMessage.Request r, String self, long wallMs, Standing standing) {
+    FailsafeMessage.Answer consider(FailsafeMessage.Request r, String self, long wallMs, Standing standing) {
+        String slow = standing.slowRefusal(r);
+        synchronized (this) {
+            return decide(r, self, wallMs, standing, slow);
+        }
+    }
+
+    private FailsafeMessage.Answer decide(FailsafeMessage.Request r, String self, long wallMs, Standing standing, String slow) {
         String why = null;
         Long last = lastSentMs.get(r.from());
         if (Math.abs(wallMs - r.sentMs()) > FRESH_MS) {
@@ -76,6 +89,9 @@ final class PromiseDesk {
             why = "this agent is taking the role (its transaction's outcome is not known yet)";
         } else {
             why = standing.refusal(r);
+            if (why == null) {
+                why = slow;
+            }
         }
         if (why == null) {
             lastSentMs.put(r.from(), r.sentMs());

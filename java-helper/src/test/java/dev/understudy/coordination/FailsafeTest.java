@@ -116,6 +116,20 @@ final class FailsafeTest {
     void refusalsGrantNothing() {
         PromiseDesk d = desk();
         assertFalse(d.consider(request(7, WALL), "lab-backup", WALL, r -> "holds the role").granted());
+        PromiseDesk.Standing chainSilent = new PromiseDesk.Standing() {
+            @Override
+            public String refusal(FailsafeMessage.Request r) {
+                return null;
+            }
+
+            @Override
+            public String slowRefusal(FailsafeMessage.Request r) {
+                return "the chain shows no vote of the key";
+            }
+        };
+        FailsafeMessage.Answer silent = d.consider(request(7, WALL), "lab-backup", WALL, chainSilent);
+        assertFalse(silent.granted());
+        assertEquals("the chain shows no vote of the key", silent.reason());
         assertFalse(d.consider(request(7, WALL - 6000), "lab-backup", WALL, r -> null).granted(), "stale");
         assertFalse(d.consider(request(7, WALL + 6000), "lab-backup", WALL, r -> null).granted(), "from the future");
         assertTrue(d.beginTaking(), "nothing was promised");
