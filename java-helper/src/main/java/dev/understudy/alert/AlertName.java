@@ -16,7 +16,7 @@ public enum AlertName {
             "Stop the node that should not sign at once (`systemctl stop` of the node on the non-holder) and investigate: this can be slashed."),
     NO_SIGNER("critical", false, "The validator is in the current set and nothing signs for it.",
             "Check `understudy status`: is any agent up, is etcd healthy, does any standby have keys and a synced node?"),
-    ETCD_DEGRADED("warning", false, "Not every etcd member answers (critical when there is no quorum: then nobody can hold the role).",
+    ETCD_DEGRADED("warning", false, "Not every etcd member answers (critical when there is no quorum: nobody can take the role, and the holder signs on only while every other agent answers it directly).",
             "Bring the member back (`systemctl status etcd` on it); with no quorum, restore it before anything else."),
     BUNDLE_REJECTED("warning", true, "A host refused a key bundle and quarantined it (the reason is in the message).",
             "Read the reason (`understudy sync status` on that host); corrupt or truncated: push again; wrong signer or replay: investigate."),

@@ -36,7 +36,7 @@ public final class Rules {
         Evidence ev = o.evidence();
 
         if (!o.etcdReachable()) {
-            out.add(Alert.of(AlertName.ETCD_DEGRADED, v, "", "no etcd member answers (or there is no quorum): no host can take or renew the signing role")
+            out.add(Alert.of(AlertName.ETCD_DEGRADED, v, "", "no etcd member answers (or there is no quorum): no host can take the signing role; the holder signs on only while every other agent answers it (failsafe)")
                     .severity("critical").with("error", o.etcdError()));
         } else if (o.etcdAnswering() < o.etcdMembers()) {
             out.add(Alert.of(AlertName.ETCD_DEGRADED, v, "", o.etcdAnswering() + " of " + o.etcdMembers() + " etcd members answer"));
