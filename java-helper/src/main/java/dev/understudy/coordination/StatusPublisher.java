@@ -42,6 +42,8 @@ final class StatusPublisher implements AutoCloseable {
     /** The last answer to whether the validator is in the current set, and when it was given. */
     private Boolean inCurrentSet;
     private long inCurrentSetAtNanos;
+    private List<String> chainIds;
+    private long chainIdsAtNanos;
 
     StatusPublisher(Config config, Etcd etcd, NodeAdapter node, NodeObserver observer, Keys keys, HangWatchdog watchdog,
             long checkNanos, Consumer<String> error) throws BadInputException {
@@ -157,6 +159,14 @@ final class StatusPublisher implements AutoCloseable {
             inCurrentSetAtNanos = now;
         }
         s.put("inCurrentSet", inCurrentSet);
+        if (chainIds == null || now - chainIdsAtNanos >= IN_SET_REUSE.toNanos()) {
+            chainIds = node.chainIds();
+            chainIdsAtNanos = now;
+        }
+        if (!chainIds.isEmpty()) {
+            // how the chain names this validator's keys: the monitor judges the chain's view by them (TON: ADNL)
+            s.set("chainIds", Json.MAPPER.valueToTree(chainIds));
+        }
         ObjectNode refusals = dev.understudy.transfer.Push.refusals(config.stateDir());
         if (!refusals.isEmpty()) {
             s.putObject("push").set("refused", refusals);

@@ -19,6 +19,23 @@ public interface NodeAdapter {
     /** The chain's view: has the validator key signed in the last {@code rounds} rounds? */
     Evidence evidence(int rounds) throws NodeException;
 
+    /**
+     * The chain's view for a host that may hold none of the validator's entries itself (the monitor): {@code ids} are
+     * the {@link #chainIds()} the agents published, used when this host knows none of its own.
+     */
+    default Evidence evidence(int rounds, java.util.Set<String> ids) throws NodeException {
+        return evidence(rounds);
+    }
+
+    /**
+     * The ids by which the chain names this validator's keys, as far as this host knows them (TON: the ADNL addresses
+     * of its unexpired entries). The agent publishes them in its status so that the monitor can judge the chain's
+     * view without the keys; empty where the chain's view needs none (the adapter knows the validator by its name).
+     */
+    default java.util.List<String> chainIds() {
+        return java.util.List.of();
+    }
+
     /** The files that must reach the backup for the current and next period. */
     KeySet keyFiles() throws NodeException;
 

@@ -20,7 +20,8 @@ public final class NodeAdapters {
         NodeAdapter a = switch (kind) {
             case "simnet" -> SimnetAdapter.fromConfig(config.validator(), node.section("simnet"));
             case "command" -> CommandAdapter.fromConfig(config.validator(), node.section("command"));
-            case "ton" -> TonAdapter.fromConfig(config.validator(), config.stateDir(), node.section("ton"));
+            case "ton" -> TonAdapter.fromConfig(config.validator(), config.stateDir(), node.section("ton"),
+                    config.self().role() == dev.understudy.config.HostEntry.Role.MONITOR);
             case "everscale" -> EverAdapter.fromConfig(config.validator(), config.stateDir(), node.section("everscale"));
             case "multiversx" -> MxAdapter.fromConfig(node.section("multiversx"));
             default -> throw node.error("adapter", "unknown adapter '" + kind + "'");

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Gathers an {@link Observation}: etcd and the agents' reports, the chain through the node adapter, SSH banners. */
 public final class Observer {
@@ -46,7 +48,7 @@ public final class Observer {
         String chainError = null;
         if (chainView != null) {
             try {
-                ev = chainView.evidence(settings.evidenceRounds());
+                ev = chainView.evidence(settings.evidenceRounds(), chainIds(snap));
             } catch (NodeException e) {
                 chainError = e.getMessage();
             }
@@ -75,6 +77,24 @@ public final class Observer {
                 etcdError, hasLeader ? leader.path("holder").asText() : null, hasLeader ? leader.path("epoch").asLong() : 0,
                 hasLeader ? leader.path("leaseSecondsLeft").asLong() : -1, hosts, ev, chainError,
                 snap == null ? null : snap.get("lastReport"));
+    }
+
+    /**
+     * The ids by which the chain names the validator's keys, as the agents publish them ({@code status.chainIds}): the
+     * monitor holds no keys, and an adapter that needs them (TON) judges the chain's view by these.
+     */
+    static Set<String> chainIds(ObjectNode snap) {
+        Set<String> ids = new TreeSet<>();
+        if (snap != null) {
+            for (JsonNode h : snap.path("hosts")) {
+                for (JsonNode id : h.path("status").path("chainIds")) {
+                    if (id.isTextual()) {
+                        ids.add(id.asText());
+                    }
+                }
+            }
+        }
+        return ids;
     }
 
     /** Null when the host's SSH server answers with its banner in time; otherwise why not. */

@@ -94,10 +94,20 @@ public final class TonAdapter implements NodeAdapter {
 
     /** Reads {@code node.ton}; the replay plan lives in the helper's state directory. */
     public static TonAdapter fromConfig(String validator, Path stateDir, Section c) throws BadInputException {
+        return fromConfig(validator, stateDir, c, false);
+    }
+
+    /**
+     * {@code chainViewOnly}: the monitor's, which only asks the chain (the lite client) and needs no {@code console};
+     * one given is still checked.
+     */
+    public static TonAdapter fromConfig(String validator, Path stateDir, Section c, boolean chainViewOnly) throws BadInputException {
         Duration timeout = Duration.ofMillis(c.integer("timeout_ms", 5000, 100, 120_000));
         Map<String, String> env = Map.of("UNDERSTUDY_VALIDATOR", validator);
         Program evidence = c.strings("evidence").isEmpty() ? null : Program.fromConfig(c, "evidence", "ton evidence", timeout, env);
-        TonAdapter a = new TonAdapter(Program.fromConfig(c, "console", "ton console", timeout, env),
+        Program console = chainViewOnly && c.strings("console").isEmpty() ? null
+                : Program.fromConfig(c, "console", "ton console", timeout, env);
+        TonAdapter a = new TonAdapter(console,
                 Program.fromConfig(c, "lite_client", "ton lite client", timeout, env), evidence,
                 c.path("db_dir", Path.of("/var/ton-work/db")), stateDir.resolve("ton-replay.json"), c.string("user", "validator"),
                 c.string("systemctl", "/usr/bin/systemctl"), c.string("service", "validator"), c.string("election_service", "mytoncore"),
@@ -114,7 +124,15 @@ public final class TonAdapter implements NodeAdapter {
     }
 
     private TonStats stats() throws NodeException {
-        return TonStats.parse(console.output("--cmd", "getstats"), console.source() + " getstats");
+        return TonStats.parse(console().output("--cmd", "getstats"), console.source() + " getstats");
+    }
+
+    /** The console; none on the monitor, whose chain view asks only the lite client. */
+    private Program console() throws NodeException {
+        if (console == null) {
+            throw NodeException.unavailable("node.ton.console is not configured (this host's chain view asks only the lite client)", null);
+        }
+        return console;
     }
 
     private TonValidatorSet set(int param) throws NodeException {
@@ -172,6 +190,15 @@ public final class TonAdapter implements NodeAdapter {
      */
     @Override
     public Evidence evidence(int rounds) throws NodeException {
+        return evidence(rounds, Set.of());
+    }
+
+    /**
+     * With no entries of its own (the monitor), the key is found by the ADNL addresses the agents published
+     * ({@code published}; anything that is not 64 hex digits is ignored).
+     */
+    @Override
+    public Evidence evidence(int rounds, Set<String> published) throws NodeException {
         if (evidence != null) {
             return EvidenceJson.run(evidence, rounds);
         }
@@ -181,11 +208,25 @@ public final class TonAdapter implements NodeAdapter {
         TonChainEvidence.Head head = TonChainEvidence.Head.parse(answer, src);
         TonValidatorSet next = set(36);
         List<TonKeys.Entry> entries = ourEntries();
-        Set<String> adnl = entries.stream().flatMap(e -> e.adnlAddrs().stream()).map(TonKeys.Temp::id).collect(Collectors.toSet());
+        Set<String> adnl = entries.stream().flatMap(e -> e.adnlAddrs().stream()).map(TonKeys.Temp::id)
+                .collect(Collectors.toCollection(java.util.HashSet::new));
+        if (adnl.isEmpty()) {
+            published.stream().map(i -> i.toUpperCase(java.util.Locale.ROOT)).filter(i -> i.matches("[0-9A-F]{64}")).forEach(adnl::add);
+        }
         boolean bid = entries.stream().anyMatch(e -> e.electionDate() > current.since());
         String cmd = "recentcreatorstats " + head.blockId() + " " + Math.max(0, head.createdAt() - TonChainEvidence.LOOKBACK_S);
         TonCreatorStats stats = TonCreatorStats.parse(liteClient.output("--cmd", cmd), liteClient.source() + " recentcreatorstats");
         return TonChainEvidence.judge(head, current, next, stats, adnl, bid, rounds, blockMs, silenceIntervals);
+    }
+
+    /** The ADNL addresses of this host's unexpired entries (none when it cannot read them). */
+    @Override
+    public List<String> chainIds() {
+        try {
+            return ourEntries().stream().flatMap(e -> e.adnlAddrs().stream()).map(TonKeys.Temp::id).distinct().sorted().toList();
+        } catch (NodeException e) {
+            return List.of();
+        }
     }
 
     /** This host's unexpired validator entries: config.json's (a holder's) and the replay plan's (a standby's). */
@@ -298,7 +339,7 @@ public final class TonAdapter implements NodeAdapter {
 
     /** A console command that must answer success. */
     private void run(String cmd) throws NodeException {
-        String out = console.output("--cmd", cmd);
+        String out = console().output("--cmd", cmd);
         if (!out.toLowerCase(Locale.ROOT).contains("success")) {
             String last = out.strip().lines().reduce((a, b) -> b).orElse("");
             throw NodeException.badOutput(console.source() + " " + cmd.split(" ")[0] + ": no 'success' in the answer: " + last);

@@ -45,14 +45,15 @@ final class TonChainEvidence {
     /**
      * Judges the key from one look.
      *
-     * @param ours the ADNL addresses (upper-case hex) of this validator's unexpired entries, on this host
+     * @param ours the ADNL addresses (upper-case hex) of this validator's unexpired entries on this host, or, on a host with none
+     *     (the monitor), those the agents published
      * @param bidForNext an entry of ours starts after the current set's (mytoncore bid and was given a key)
      */
     static Evidence judge(Head head, TonValidatorSet current, TonValidatorSet next, TonCreatorStats stats, Set<String> ours,
             boolean bidForNext, int rounds, long blockMs, double silenceIntervals) throws NodeException {
         if (ours.isEmpty()) {
-            throw NodeException.badOutput("no unexpired validator entry on this host (config.json and the replay plan have none): "
-                    + "cannot tell which key of the validator set is this validator's");
+            throw NodeException.badOutput("no unexpired validator entry on this host (config.json and the replay plan have none)"
+                    + " and no ADNL address published by an agent: cannot tell which key of the validator set is this validator's");
         }
         boolean inNext = bidForNext || next.exists() && ours.stream().anyMatch(next::contains);
         Set<String> keys = current.pubkeysOf(ours);

@@ -235,6 +235,43 @@ class TonAdapterTest {
         assertFalse(out.signedRecently(), "a key outside the current set has no group to sign in");
     }
 
+    /**
+     * The monitor holds no entries: it judges the key by the ADNL addresses the agents publish (a holder's
+     * {@code chainIds()}, in its status), and with none published, or only junk, it cannot tell.
+     */
+    @Test
+    void theMonitorJudgesTheKeyByTheAdnlAddressesTheAgentsPublished() throws Exception {
+        List<String> published = adapter(db, state, null, Duration.ofSeconds(5)).chainIds();
+        assertFalse(published.isEmpty());
+        assertTrue(published.stream().allMatch(i -> i.matches("[0-9A-F]{64}")), published.toString());
+        Path bare = Files.createDirectories(dir.resolve("monitor"));
+        TonAdapter monitor = adapter(bare.resolve("db"), bare, null, Duration.ofSeconds(5));
+        assertEquals(List.of(), monitor.chainIds());
+        Evidence e = monitor.evidence(3, published.stream().map(String::toLowerCase).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(e.inCurrentSet() && e.signedRecently(), e.toString());
+        for (java.util.Set<String> junk : List.of(java.util.Set.<String>of(), java.util.Set.of("not-an-adnl", "A09F"))) {
+            NodeException none = assertThrows(NodeException.class, () -> monitor.evidence(3, junk));
+            assertTrue(none.getMessage().contains("no ADNL address published by an agent"), none.getMessage());
+        }
+    }
+
+    /** The monitor's TON section needs only the lite client; a main's or backup's without a console is refused by name. */
+    @Test
+    void onlyTheMonitorMayLeaveTheConsoleOut() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode tree = dev.understudy.common.Json.MAPPER.readTree(
+                "{\"node\": {\"ton\": {\"lite_client\": [\"/usr/bin/ton/lite-client/lite-client\", \"-a\", \"127.0.0.1:4924\"]}}}");
+        TonAdapter monitor = TonAdapter.fromConfig("val1", state, tonSection(tree), true);
+        NodeException noConsole = assertThrows(NodeException.class, monitor::status);
+        assertTrue(noConsole.getMessage().contains("node.ton.console is not configured"), noConsole.getMessage());
+        dev.understudy.cli.BadInputException refused = assertThrows(dev.understudy.cli.BadInputException.class,
+                () -> TonAdapter.fromConfig("val1", state, tonSection(tree), false));
+        assertTrue(refused.getMessage().contains("node.ton.console: is required"), refused.getMessage());
+    }
+
+    private static dev.understudy.config.Section tonSection(com.fasterxml.jackson.databind.JsonNode tree) throws Exception {
+        return dev.understudy.config.Section.root("understudy.yml", tree).section("node").section("ton");
+    }
+
     /** A standby keeps its entries in the replay plan; a host with none (the monitor) cannot tell which key is its own. */
     @Test
     void theCreatorStatisticsJudgeTheStandbysPlannedKeyAndRefuseWithoutOne() throws Exception {
