@@ -93,6 +93,9 @@ final class PromiseDesk {
                 why = slow;
             }
         }
+        long now = nanos.getAsLong();
+        // a promise that ran out is not running, though running() has not cleared it yet
+        boolean wasRunning = promised && untilNanos - now > 0;
         if (why == null) {
             lastSentMs.put(r.from(), r.sentMs());
             try {
@@ -102,11 +105,11 @@ final class PromiseDesk {
             }
         }
         if (why == null) {
-            long until = nanos.getAsLong() + promise.toNanos();
-            if (!promised || until - untilNanos > 0) {
+            long until = now + promise.toNanos();
+            if (!wasRunning || until - untilNanos > 0) {
                 untilNanos = until;
             }
-            if (!promised || !promisedTo.equals(r.from())) {
+            if (!wasRunning || !promisedTo.equals(r.from())) {
                 LOG.warn("{}failsafe: {} (epoch {}) asked directly for a promise; granted: this host does not take the role"
                         + " for {} ms from now, renewed with each request", tag, r.from(), r.epoch(), promise.toMillis());
             }
