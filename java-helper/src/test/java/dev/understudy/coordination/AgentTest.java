@@ -257,8 +257,16 @@ class AgentTest {
         assertFalse(mainNode().get("validation").asBoolean());
     }
 
+    /**
+     * A planned handover passes on the holder's release record, without the evidence wait. What shows it is the
+     * takeover report (a switchover after a release) and a gap shorter than the evidence path's: that path waits for
+     * K = 3 silent rounds after the last vote and cannot lose fewer than 4. At these 200 ms rounds the target's look
+     * (every 100 ms) and its activation (keys imported, the console asked) take one to two rounds by themselves on a
+     * loaded machine, so up to 3 rounds are allowed here; the product's bound (at most 2 at the lab's 1 s rounds) is
+     * the lab's `switchover` scenario's.
+     */
     @Test
-    void switchoverAndFailbackLoseAtMostTwoRoundsEach() throws Exception {
+    void switchoverAndFailbackPassOnTheReleaseRecordWithoutTheEvidenceWait() throws Exception {
         for (String[] step : new String[][] {{"switchover", "--to", "lab-backup"}, {"failback"}}) {
             String target = step[0].equals("failback") ? "lab-main" : "lab-backup";
             String targetUrl = target.equals("lab-main") ? lab.mainNode.url() : lab.backupNode.url();
@@ -276,8 +284,13 @@ class AgentTest {
             Thread.sleep(1500);
             JsonNode s = lab.summary(before, lab.round() - 3);
             System.out.println(step[0] + ": " + r.out().trim().replace('\n', ' ') + " | longest gap " + s.get("longestGapRounds"));
-            assertTrue(s.get("longestGapRounds").asLong() <= 2, step[0] + " lost too much: " + s);
+            assertTrue(s.get("longestGapRounds").asLong() <= 3, step[0] + " lost too much: " + s);
             assertEquals(target, lab.holder());
+            JsonNode report = Json.parseObject(Cli.run("status", "--config", lab.d.mainConfig.toString(), "--json").out().getBytes(),
+                    "status").path("lastReport");
+            assertEquals("switchover", report.path("kind").asText(), report.toString());
+            assertTrue(report.path("afterRelease").asBoolean(), "the target took the role on the release record: " + report);
+            assertEquals(target, report.path("host").asText(), report.toString());
         }
     }
 
