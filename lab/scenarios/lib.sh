@@ -168,10 +168,13 @@ hosts_up() {
 }
 
 # baseline: no fault, every host up and every agent running, main holding and signing, backup synced with keys.
+# agents_reporting: the monitor sees a status of both agents (each published since its start).
+agents_reporting() { status_json | jq -e '[.hosts[] | select(.status.updatedAtMs != null)] | length == 2' >/dev/null; }
+
 baseline() {
   hosts_up
   wait_until 90 "all etcd members answering" etcd_whole
-  wait_until 90 "both agents reporting" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '[.hosts[] | select(.status.updatedAtMs != null)] | length == 2'"
+  wait_until 90 "both agents reporting" agents_reporting
   if ! holder_is lab-main; then
     wait_until 90 "main ready for failback" bash -c "'$LAB' ssh monitor understudy status --json | jq -e '.hosts[] | select(.host == \"lab-main\") | .status.synced and .status.keys.current and .status.keys.nextBehind == null'"
     # a host that has just booted can keep etcd busy for a moment: ask again before giving up

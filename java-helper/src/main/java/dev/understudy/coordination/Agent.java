@@ -77,8 +77,7 @@ public final class Agent implements AutoCloseable {
     private final ReentrantLock acting = new ReentrantLock();
     /** Loop state; read by the status thread. */
     private volatile AgentMemory memory = AgentMemory.start(System.nanoTime());
-    private volatile Snapshot latest = Snapshot.empty();
-    /** When {@link #latest} was read (its look, for the failsafe: a quorum answered then). */
+    /** The last snapshot of etcd and when it was read (for the failsafe: a quorum answered then). */
     private volatile FailsafeStanding.Look look = new FailsafeStanding.Look(Snapshot.empty(), System.nanoTime() - Long.MAX_VALUE / 2);
     /** The last epoch under which this host held the role (kept in role.json across restarts). */
     private volatile long lastHeldEpoch;
@@ -190,12 +189,12 @@ public final class Agent implements AutoCloseable {
         boolean read = false;
         try {
             long t = System.nanoTime();
-            latest = Snapshot.of(prefix, etcd.range(prefix, Snapshot.REPORTS, cs.requestTimeout()), proof);
-            look = new FailsafeStanding.Look(latest, t);
+            look = new FailsafeStanding.Look(Snapshot.of(prefix, etcd.range(prefix, Snapshot.REPORTS, cs.requestTimeout()), proof), t);
             read = true;
         } catch (EtcdException e) {
             error("reading etcd: " + e.getMessage());
         }
+        Snapshot latest = look.snapshot();
         if (read) {
             Role role = keeper.role();
             Decide.Decision d = Decide.decide(policy, latest, role, observer.tick(role.generation()), memory, Decide.Clock.now());
@@ -220,10 +219,9 @@ public final class Agent implements AutoCloseable {
             }
         }
         if (statusRun == null || statusRun.isDone()) {
-            Snapshot s = latest;
             String lastHolder = memory.lastHolder();
             long heldBefore = lastHeldEpoch;
-            statusRun = statusThread.submit(() -> publisher.maybePublish(s, keeper::role, lastHolder, heldBefore, this::lastError));
+            statusRun = statusThread.submit(() -> publisher.maybePublish(latest, keeper::role, lastHolder, heldBefore, this::lastError));
         }
     }
 

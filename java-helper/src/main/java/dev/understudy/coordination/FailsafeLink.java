@@ -44,7 +44,6 @@ final class FailsafeLink implements LeaseKeeper.Failsafe, AutoCloseable {
     private final PromiseSeeker seeker;
     private final String tag;
     private final DatagramSocket socket;
-    private final Thread reader;
     private volatile boolean closed;
     private final AtomicBoolean asking = new AtomicBoolean();
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
@@ -73,7 +72,7 @@ final class FailsafeLink implements LeaseKeeper.Failsafe, AutoCloseable {
             }
         }
         this.seeker = new PromiseSeeker(new ArrayList<>(peers.keySet()), System::nanoTime, System::currentTimeMillis);
-        this.reader = new Thread(this::read, "agent-failsafe");
+        Thread reader = new Thread(this::read, "agent-failsafe");
         reader.setDaemon(true);
         reader.start();
     }

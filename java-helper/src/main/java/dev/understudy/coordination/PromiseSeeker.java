@@ -27,7 +27,6 @@ final class PromiseSeeker {
     private long generation = -1;
     private long lastSentMs;
     private long lastSentNanos;
-    private boolean asked;
 
     PromiseSeeker(List<String> peers, LongSupplier nanos, LongSupplier wallMs) {
         this.peers = List.copyOf(peers);
@@ -49,7 +48,7 @@ final class PromiseSeeker {
             generation = gen;
             granted.clear();
             sent.clear();
-        } else if (asked && n - lastSentNanos < spacingNanos) {
+        } else if (lastSentMs > 0 && n - lastSentNanos < spacingNanos) {
             return -1;
         }
         long ms = Math.max(wallMs.getAsLong(), lastSentMs + 1);
@@ -59,7 +58,6 @@ final class PromiseSeeker {
         sent.put(ms, new Sent(epoch, gen, n));
         lastSentMs = ms;
         lastSentNanos = n;
-        asked = true;
         return ms;
     }
 

@@ -40,10 +40,10 @@ final class StatusPublisher implements AutoCloseable {
     private long statusLeaseRenewedNanos;
     private long nextNanos = System.nanoTime();
     /** The last answer to whether the validator is in the current set, and when it was given. */
+    /** The chain's view of this validator (in the current set?) and the ids it knows the keys by, looked at together. */
     private Boolean inCurrentSet;
-    private long inCurrentSetAtNanos;
-    private List<String> chainIds;
-    private long chainIdsAtNanos;
+    private List<String> chainIds = List.of();
+    private long chainLookAtNanos;
 
     StatusPublisher(Config config, Etcd etcd, NodeAdapter node, NodeObserver observer, Keys keys, HangWatchdog watchdog,
             long checkNanos, Consumer<String> error) throws BadInputException {
@@ -118,8 +118,9 @@ final class StatusPublisher implements AutoCloseable {
     static final int STATUS_TTL_FACTOR = 2;
 
     /**
-     * How long an answer to "is the validator in the current set" is shown again before the node is asked anew: the
-     * set changes at elections, hours apart; the loop's decisions never read it from here (they ask the node).
+     * How long an answer to "is the validator in the current set" (and the ids the chain knows its keys by) is shown
+     * again before the node is asked anew: both change at elections, hours apart; the loop's decisions never read them
+     * from here (they ask the node).
      */
     static final Duration IN_SET_REUSE = Duration.ofSeconds(10);
 
@@ -154,15 +155,12 @@ final class StatusPublisher implements AutoCloseable {
             }
         }
         long now = System.nanoTime();
-        if (inCurrentSet == null || now - inCurrentSetAtNanos >= IN_SET_REUSE.toNanos()) {
+        if (inCurrentSet == null || now - chainLookAtNanos >= IN_SET_REUSE.toNanos()) {
+            chainIds = node.chainIds();
             inCurrentSet = node.evidence(cs.takeoverRounds()).inCurrentSet();
-            inCurrentSetAtNanos = now;
+            chainLookAtNanos = now;
         }
         s.put("inCurrentSet", inCurrentSet);
-        if (chainIds == null || now - chainIdsAtNanos >= IN_SET_REUSE.toNanos()) {
-            chainIds = node.chainIds();
-            chainIdsAtNanos = now;
-        }
         if (!chainIds.isEmpty()) {
             // how the chain names this validator's keys: the monitor judges the chain's view by them (TON: ADNL)
             s.set("chainIds", Json.MAPPER.valueToTree(chainIds));
