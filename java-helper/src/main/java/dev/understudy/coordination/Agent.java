@@ -110,7 +110,7 @@ public final class Agent implements AutoCloseable {
             long fresh = cs.requestTimeout().plus(cs.pollInterval().multipliedBy(2)).toNanos();
             failsafe.answer(new FailsafeStanding(self, keeper, () -> look, fresh, failsafe::peers, node, cs.takeoverRounds()));
         }
-        this.nodeSwitch = new NodeSwitch(node, keys, cs, NodeAdapters.unit(config), tag);
+        this.nodeSwitch = new NodeSwitch(node, keys, cs, NodeAdapters.unit(config), tag, this::recordRoleBeforeKill);
         this.observer = new NodeObserver(node, keys, cs.takeoverRounds(), () -> lastHeldEpoch, nodeSwitch::unitState);
         this.publisher = new StatusPublisher(config, etcd, node, observer, keys, watchdog, policy.checkNanos(), this::error);
         this.report = new TakeoverReport(etcd, prefix + Snapshot.REPORTS, config.stateDir(), cs.requestTimeout(), cs.takeoverRounds(), tag);
@@ -478,6 +478,14 @@ public final class Agent implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- role file
+
+    private void recordRoleBeforeKill() {
+        try {
+            writeRole();
+        } catch (IOException e) {
+            LOG.error("{}cannot record the role before killing the node: {}", tag, e.getMessage());
+        }
+    }
 
     private synchronized void writeRole() throws IOException {
         Role r = keeper.role();

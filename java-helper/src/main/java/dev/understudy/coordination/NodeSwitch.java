@@ -29,13 +29,21 @@ final class NodeSwitch {
     /** The node's systemd unit, or null when none is configured. */
     private final NodeUnit unit;
     private final String tag;
+    /**
+     * Records the role as the lease keeper has it (not holding, whenever a node is killed) before any kill: a killed
+     * node that systemd's {@code Restart=} brings back runs the guard, which lets an adapter that cannot start quiet
+     * start only while this record says holder. The agent is not root; a kill may find D-Bus down and leave the
+     * restart to systemd.
+     */
+    private final Runnable beforeKill;
 
-    NodeSwitch(NodeAdapter node, Keys keys, CoordinationSettings cs, NodeUnit unit, String tag) {
+    NodeSwitch(NodeAdapter node, Keys keys, CoordinationSettings cs, NodeUnit unit, String tag, Runnable beforeKill) {
         this.node = node;
         this.keys = keys;
         this.cs = cs;
         this.unit = unit;
         this.tag = tag;
+        this.beforeKill = beforeKill;
     }
 
     /**
@@ -101,6 +109,7 @@ final class NodeSwitch {
         } else {
             LOG.warn("{}the node does not answer: killing it without asking it to deactivate", tag);
         }
+        beforeKill.run();
         if (unit != null) {
             String why = unit.kill();
             if (why == null) {
@@ -130,6 +139,7 @@ final class NodeSwitch {
     /** Kills a standby's node that hung and starts it again through its unit. */
     void restart() throws NodeException {
         NodeUnit u = unit("restart");
+        beforeKill.run();
         String why = u.kill();
         if (why != null) {
             throw NodeException.unavailable(why, null);
@@ -161,11 +171,12 @@ final class NodeSwitch {
 
     /**
      * How long a holder giving the role up renews its lease while its node deactivates: the adapter's deactivation
-     * budget plus the unit's kill (three systemctl calls) and the fence command's timeouts, at least one lease TTL.
+     * budget plus the unit's kill (the wait for its signalled processes, three systemctl calls) and the fence
+     * command's timeouts, at least one lease TTL.
      */
     Duration releaseBudget() {
         Duration fence = cs.fenceCommand().isEmpty() ? Duration.ZERO : fenceCommandTimeout();
-        Duration kill = unit == null ? Duration.ZERO : NodeUnit.CALL_TIMEOUT.multipliedBy(3);
+        Duration kill = unit == null ? Duration.ZERO : NodeUnit.KILL_BUDGET;
         Duration budget = node.deactivationBudget().plus(kill).plus(fence);
         return budget.compareTo(cs.leaseTtl()) > 0 ? budget : cs.leaseTtl();
     }

@@ -1,10 +1,12 @@
 package dev.understudy.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Json;
@@ -95,6 +97,64 @@ class NodeUnitTest {
         NodeException e = assertThrows(NodeException.class, unit::start);
         assertTrue(e.getMessage().contains("Unit validator.service is masked"), e.getMessage());
         assertEquals(NodeUnit.State.UNKNOWN, unit.state(), "systemctl saying something else is not a state to act on");
+    }
+
+    @Test
+    void aProcessIsPlacedInAUnitByAnyPartOfItsCgroupPath() {
+        assertTrue(NodeUnit.inUnit("0::/system.slice/validator.service\n", "validator.service"));
+        assertTrue(NodeUnit.inUnit("0::/system.slice/validator.service/payload\n", "validator.service"));
+        assertTrue(NodeUnit.inUnit("1:name=systemd:/system.slice/validator.service\n0::/\n", "validator.service"));
+        assertFalse(NodeUnit.inUnit("0::/system.slice/validator.service-x.service\n", "validator.service"));
+        assertFalse(NodeUnit.inUnit("0::/system.slice/understudy-agent.service\n", "validator.service"));
+        assertFalse(NodeUnit.inUnit("garbage", "validator.service"));
+    }
+
+    /**
+     * The agent is not root: systemctl reaches systemd over D-Bus, which may be dead or hung. The kill still reaches
+     * every process of the unit (a real process in a real cgroup named like the unit) and spares the others.
+     */
+    @Test
+    void aKillReachesTheUnitsProcessesWhenSystemdCannotBeAsked() throws Exception {
+        String name = "understudy-test-" + ProcessHandle.current().pid() + ".service";
+        Path cgroup = null;
+        for (String hierarchy : List.of("/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd", "/sys/fs/cgroup")) {
+            Path h = Path.of(hierarchy);
+            if (Files.isWritable(h) && Files.exists(h.resolve("cgroup.procs"))) {
+                try {
+                    cgroup = Files.createDirectory(h.resolve(name));
+                    break;
+                } catch (IOException e) {
+                    // not this one
+                }
+            }
+        }
+        assumeTrue(cgroup != null, "no writable cgroup hierarchy to place a process in");
+        Process inside = new ProcessBuilder("sleep", "60").start();
+        Process outside = new ProcessBuilder("sleep", "60").start();
+        try {
+            Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(inside.pid()));
+            Path dead = dir.resolve("dead-bus");
+            Files.writeString(dead, "#!/bin/sh\necho 'Failed to connect to bus: No such file or directory' >&2\nexit 1\n");
+            Path hung = dir.resolve("hung-bus");
+            Files.writeString(hung, "#!/bin/sh\nexec sleep 30\n");
+            for (Path p : List.of(dead, hung)) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+            }
+            NodeUnit u = new NodeUnit(name, List.of(hung.toString()), java.time.Duration.ofSeconds(5));
+            assertEquals(1, u.processes().size());
+            long t0 = System.nanoTime();
+            assertNull(u.kill(), "no process of the unit is left, though systemd did not answer");
+            assertTrue(inside.waitFor(2, java.util.concurrent.TimeUnit.SECONDS), "the unit's process was killed");
+            assertTrue(outside.isAlive(), "a process outside the unit is spared");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 1500, "a hung bus holds the kill only while the stop is queued, not for systemctl's timeouts: " + ms + " ms");
+            // nothing left to kill and systemd dead: no process signs, which is what counts
+            assertNull(new NodeUnit(name, List.of(dead.toString()), java.time.Duration.ofMillis(300)).kill());
+        } finally {
+            inside.destroyForcibly().waitFor();
+            outside.destroyForcibly().waitFor();
+            Files.deleteIfExists(cgroup);
+        }
     }
 
     @Test
