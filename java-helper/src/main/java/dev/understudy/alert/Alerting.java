@@ -1,6 +1,7 @@
 package dev.understudy.alert;
 
 import dev.understudy.cli.BadInputException;
+import dev.understudy.common.FileTrees;
 import dev.understudy.config.Config;
 import dev.understudy.config.LiveConfig;
 import java.io.IOException;
@@ -37,7 +38,7 @@ public final class Alerting {
             public synchronized Dispatcher get() throws BadInputException, IOException {
                 Config c = live.current();
                 byte[] secrets = c.alerts() == null || c.alerts().secretsFile() == null ? new byte[0]
-                        : Files.exists(c.alerts().secretsFile()) ? Files.readAllBytes(c.alerts().secretsFile()) : new byte[0];
+                        : FileTrees.exists(c.alerts().secretsFile()) ? Files.readAllBytes(c.alerts().secretsFile()) : new byte[0];
                 if (built == null || c != builtFrom || !Arrays.equals(secrets, secretsFrom)) {
                     built = dispatcher(c, stateName);
                     builtFrom = c;

@@ -1,6 +1,7 @@
 package dev.understudy.alert;
 
 import dev.understudy.cli.BadInputException;
+import dev.understudy.common.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ public final class Secrets {
     }
 
     public static Secrets load(Path file) throws IOException, BadInputException {
-        if (file == null || !Files.exists(file)) {
+        if (file == null || !FileTrees.exists(file)) {
             return none();
         }
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.identity.AgeIdentity;
 import dev.understudy.node.PeriodKeys;
@@ -112,7 +113,7 @@ public final class BundleStore {
     public Index index() throws IOException, BadInputException {
         Path f = dir.resolve(INDEX);
         Map<String, Long> high = highWater();
-        if (!Files.exists(f)) {
+        if (!FileTrees.exists(f)) {
             if (rebuild != null && hasSignatures()) {
                 return rebuilt(high, "is missing while bundles remain");
             }

@@ -13,6 +13,7 @@ final class Commands {
         all.addAll(dev.understudy.identity.KeysCommands.all());
         all.add(new dev.understudy.config.ConfigCheckCommand());
         all.add(new dev.understudy.node.NodeCheckCommand());
+        all.add(new dev.understudy.node.AccessCommand());
         all.addAll(dev.understudy.transfer.SyncCommands.all());
         all.addAll(dev.understudy.identity.RotateKeysCommands.all());
         all.addAll(dev.understudy.coordination.CoordinationCommands.all());

@@ -55,12 +55,52 @@ public final class FileTrees {
     }
 
     /**
-     * Gives {@code p} (recursively) to {@code user} when this process runs as root and a user is named; otherwise
-     * leaves it as it is (a non-root helper cannot, and its files are already its own).
+     * Gives {@code p} (recursively) to {@code user} when this process may (root, or CAP_CHOWN as the agent has it) and
+     * a user is named; otherwise leaves it as it is (a helper without the capability cannot, and its files are already
+     * its own).
      */
-    public static void chownIfRoot(Path p, String user) throws IOException {
-        if (user != null && !user.isEmpty() && "root".equals(System.getProperty("user.name"))) {
+    public static void chownIfAble(Path p, String user) throws IOException {
+        if (user != null && !user.isEmpty() && MAY_CHOWN) {
             chown(p, user);
+        }
+    }
+
+    private static final boolean MAY_CHOWN = "root".equals(System.getProperty("user.name"))
+            || hasEffectiveCapability(readStatus(), 0);
+
+    private static String readStatus() {
+        try {
+            return Files.readString(Path.of("/proc/self/status"));
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** Whether {@code /proc/PID/status} text shows capability number {@code cap} (CAP_CHOWN is 0) in CapEff. */
+    static boolean hasEffectiveCapability(String status, int cap) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("CapEff:")) {
+                try {
+                    return new java.math.BigInteger(line.substring(7).trim(), 16).testBit(cap);
+                } catch (NumberFormatException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code p} exists (following links), by {@code stat}: {@code Files.exists} asks {@code access(2)}, which
+     * judges by the real user without capabilities, so the agent (not root, with CAP_DAC_OVERRIDE) would find nothing
+     * in the node's private directories.
+     */
+    public static boolean exists(Path p) {
+        try {
+            Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -66,7 +66,7 @@ public final class Json {
      * damaged memory costs a repeated notification, never a process that stops working.
      */
     public static ObjectNode readStateOrSetAside(java.nio.file.Path file, org.apache.logging.log4j.Logger log) throws IOException {
-        if (!java.nio.file.Files.exists(file)) {
+        if (!FileTrees.exists(file)) {
             return null;
         }
         try {

@@ -61,6 +61,7 @@ public final class CoordinationCommands {
             HangWatchdog wd = HangWatchdog.create(c.coordination().watchdog());
             Agent agent = new Agent(c, Coordination.etcd(c), node, wd, Agent.storeKeys(c, node),
                     Alerting.reloading(c.source(), "agent-alerts.json"));
+            watchAccess(c, node, agent);
             CountDownLatch done = new CountDownLatch(1);
             Thread main = Thread.currentThread();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -79,6 +80,25 @@ public final class CoordinationCommands {
             }
             return Exit.OK;
         }
+    }
+
+    /**
+     * Restarts a standby agent (exit 75; systemd starts it again) whose writable directories changed under it: see
+     * {@link AccessWatch}.
+     */
+    private static void watchAccess(Config c, NodeAdapter node, Agent agent) throws dev.understudy.cli.BadInputException {
+        String tag = "validator " + c.validator() + " on " + c.host() + ": ";
+        AccessWatch watch = new AccessWatch(dev.understudy.node.AccessCommand.of(c, node, NodeAdapters.unit(c)).writes(), tag);
+        Thread t = new Thread(() -> {
+            String why = watch.await(agent::isHolder);
+            if (why != null) {
+                org.apache.logging.log4j.LogManager.getLogger(AccessWatch.class).warn(
+                        "{}{}: restarting (exit 75) so that systemd gives the agent that directory writable", tag, why);
+                System.exit(Exit.TEMPFAIL);
+            }
+        }, "access-watch");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** guard. */

@@ -3,6 +3,7 @@ package dev.understudy.coordination;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ public record LocalRole(boolean known, boolean holder, long epoch, long lastHeld
 
     public static LocalRole read(Path stateDir) throws IOException, BadInputException {
         Path f = stateDir.resolve(FILE);
-        if (!Files.exists(f)) {
+        if (!FileTrees.exists(f)) {
             return new LocalRole(false, false, 0, 0, null);
         }
         ObjectNode n = Json.parseObject(Files.readAllBytes(f), f.toString());

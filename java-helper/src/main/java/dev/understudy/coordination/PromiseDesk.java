@@ -1,6 +1,7 @@
 package dev.understudy.coordination;
 
 import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ final class PromiseDesk {
         this.promise = promise;
         this.nanos = nanos;
         this.tag = tag;
-        if (Files.exists(file)) {
+        if (FileTrees.exists(file)) {
             untilNanos = nanos.getAsLong() + promise.toNanos();
             promised = true;
             promisedTo = "a holder (a promise given before this agent started)";

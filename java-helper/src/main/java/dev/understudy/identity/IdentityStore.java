@@ -40,7 +40,7 @@ public final class IdentityStore {
     }
 
     public boolean exists() {
-        return Files.exists(dir.resolve(AGE_FILE)) || Files.exists(dir.resolve(SIGNING_FILE));
+        return FileTrees.exists(dir.resolve(AGE_FILE)) || FileTrees.exists(dir.resolve(SIGNING_FILE));
     }
 
     /** Creates the current identity; refuses to replace one unless forced. */
@@ -66,7 +66,7 @@ public final class IdentityStore {
     private static Identity read(Path d) throws IOException, BadInputException {
         Path a = d.resolve(AGE_FILE);
         Path s = d.resolve(SIGNING_FILE);
-        if (!Files.exists(a) || !Files.exists(s)) {
+        if (!FileTrees.exists(a) || !FileTrees.exists(s)) {
             throw new BadInputException(d + ": no identity (" + AGE_FILE + " and " + SIGNING_FILE
                     + "); run `understudy keys init`");
         }
@@ -196,7 +196,7 @@ public final class IdentityStore {
             AtomicFiles.move(named, p);
             for (String f : List.of(AGE_FILE, SIGNING_FILE)) {
                 Path k = p.resolve(f);
-                if (Files.exists(k)) {
+                if (FileTrees.exists(k)) {
                     AtomicFiles.write(k, new byte[(int) Files.size(k)]);
                 }
             }

@@ -6,6 +6,7 @@ import dev.understudy.cli.Command;
 import dev.understudy.cli.Exit;
 import dev.understudy.cli.Io;
 import dev.understudy.cli.Options;
+import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.config.Config;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ public final class KeysCommands {
         if (o.has("dir")) {
             return Path.of(o.get("dir"));
         }
-        if (java.nio.file.Files.exists(o.configPath())) {
+        if (FileTrees.exists(o.configPath())) {
             return Config.load(o.configPath()).identityDir();
         }
         return Path.of("/etc/understudy/identity");

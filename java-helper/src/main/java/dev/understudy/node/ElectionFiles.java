@@ -37,6 +37,11 @@ public final class ElectionFiles {
         this.setting = setting;
     }
 
+    /** The configured files' paths. */
+    public List<Path> paths() {
+        return paths;
+    }
+
     /** Reads {@code election_files}: absolute paths with distinct file names (the name is the bundle entry). */
     public static ElectionFiles fromConfig(Section c) throws BadInputException {
         List<Path> out = new ArrayList<>();

@@ -36,6 +36,14 @@ public interface NodeAdapter {
         return java.util.List.of();
     }
 
+    /**
+     * The directories this adapter writes and the systemd units it starts and stops (the agent's sandbox and polkit
+     * rule are made from it); {@link Access#NONE} when it writes no file and drives no unit itself.
+     */
+    default Access access() {
+        return Access.NONE;
+    }
+
     /** The files that must reach the backup for the current and next period. */
     KeySet keyFiles() throws NodeException;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.AtomicFiles;
+import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ final class PushState {
     static PushState read(Path stateDir) throws IOException, BadInputException {
         PushState s = new PushState();
         Path f = stateDir.resolve(FILE);
-        if (Files.exists(f)) {
+        if (FileTrees.exists(f)) {
             ObjectNode n = Json.parseObject(Files.readAllBytes(f), f.toString());
             s.lastSeq = n.path("lastSeq").asLong();
             n.path("refused").fields().forEachRemaining(e -> s.refused.put(e.getKey(),

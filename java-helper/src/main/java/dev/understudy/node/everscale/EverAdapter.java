@@ -9,6 +9,7 @@ import dev.understudy.common.Command;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
+import dev.understudy.node.Access;
 import dev.understudy.node.Activation;
 import dev.understudy.node.ElectionFiles;
 import dev.understudy.node.Evidence;
@@ -94,6 +95,13 @@ public final class EverAdapter implements NodeAdapter {
     @Override
     public String kind() {
         return "everscale";
+    }
+
+    @Override
+    public Access access() {
+        List<Path> w = new ArrayList<>(Access.parents(List.of(configFile, stopFile)));
+        w.addAll(Access.parents(electionFiles.paths()));
+        return new Access(w, List.of(Access.unitName(service)));
     }
 
     private EverStats stats() throws NodeException {
@@ -232,7 +240,7 @@ public final class EverAdapter implements NodeAdapter {
         try {
             if (electionDuty) {
                 Files.deleteIfExists(stopFile);
-            } else if (!Files.exists(stopFile)) {
+            } else if (!FileTrees.exists(stopFile)) {
                 Files.writeString(stopFile, "understudy: this host holds the role without election duty\n");
             }
         } catch (IOException e) {
@@ -250,7 +258,7 @@ public final class EverAdapter implements NodeAdapter {
     @Override
     public void deactivate() throws NodeException {
         try {
-            if (!Files.exists(stopFile)) {
+            if (!FileTrees.exists(stopFile)) {
                 Files.writeString(stopFile, "understudy: this host does not hold the signing role\n");
             }
         } catch (IOException e) {
@@ -306,7 +314,7 @@ public final class EverAdapter implements NodeAdapter {
             Files.copy(configFile, configFile.resolveSibling(configFile.getFileName() + ".understudy-previous"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             AtomicFiles.write(configFile, Json.pretty(cfg), AtomicFiles.PRIVATE);
-            FileTrees.chownIfRoot(configFile, user);
+            FileTrees.chownIfAble(configFile, user);
         } catch (IOException e) {
             throw NodeException.unavailable("writing " + configFile + ": " + e.getMessage(), e);
         }

@@ -6,6 +6,7 @@ import dev.understudy.common.Command;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.HttpJson;
 import dev.understudy.config.Section;
+import dev.understudy.node.Access;
 import dev.understudy.node.Activation;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.KeyFile;
@@ -84,6 +85,12 @@ public final class MxAdapter implements NodeAdapter {
     @Override
     public String kind() {
         return "multiversx";
+    }
+
+    @Override
+    public Access access() {
+        // validatorKey.pem and prefs.toml
+        return new Access(List.of(configDir), List.of(Access.unitName(service)));
     }
 
     private MxStatus nodeStatus() throws NodeException {
@@ -213,7 +220,7 @@ public final class MxAdapter implements NodeAdapter {
             }
             Path to = configDir.resolve(KEY_FILE);
             AtomicFiles.copy(from, to, AtomicFiles.PRIVATE);
-            FileTrees.chownIfRoot(to, user);
+            FileTrees.chownIfAble(to, user);
         } catch (IOException e) {
             throw NodeException.unavailable("installing " + KEY_FILE + " into " + configDir + ": " + e.getMessage(), e);
         }
@@ -223,7 +230,7 @@ public final class MxAdapter implements NodeAdapter {
         try {
             AtomicFiles.write(prefs(), MxPrefs.withRedundancyLevel(readPrefs(), level, prefs().toString()).getBytes(StandardCharsets.UTF_8),
                     Files.getPosixFilePermissions(prefs()));
-            FileTrees.chownIfRoot(prefs(), user);
+            FileTrees.chownIfAble(prefs(), user);
         } catch (IOException e) {
             throw NodeException.unavailable("writing " + prefs() + ": " + e.getMessage(), e);
         }

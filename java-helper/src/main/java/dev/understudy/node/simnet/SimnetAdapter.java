@@ -85,6 +85,12 @@ public final class SimnetAdapter implements NodeAdapter {
         return "simnet";
     }
 
+    @Override
+    public dev.understudy.node.Access access() {
+        // config.json, keyring/ and the staging directory live in the node's home; the lab's unit is node.unit
+        return new dev.understudy.node.Access(List.of(home), List.of());
+    }
+
     private JsonNode nodeStatus() throws NodeException {
         try {
             long changed = changes.get();
@@ -251,7 +257,7 @@ public final class SimnetAdapter implements NodeAdapter {
             c.set("validators", kept);
             files.add(0, new KeyFile("config.json", 0600, Json.pretty(c)));
             Path wallet = home.resolve("wallet.pk");
-            if (Files.exists(wallet)) {
+            if (FileTrees.exists(wallet)) {
                 files.add(new KeyFile("wallet.pk", 0600, Files.readAllBytes(wallet)));
             }
             return new KeySet(files, periods);
@@ -269,7 +275,7 @@ public final class SimnetAdapter implements NodeAdapter {
         Path staging = home.resolve(".understudy-import-" + Long.toHexString(clock.getAsLong()));
         try {
             FileTrees.copy(dir, staging);
-            FileTrees.chownIfRoot(staging, nodeUser);
+            FileTrees.chownIfAble(staging, nodeUser);
             post("/import-keys", Json.object().put("dir", staging.toString()));
         } catch (IOException e) {
             throw NodeException.unavailable("installing keys into the simnet node: " + e.getMessage(), e);

@@ -9,6 +9,7 @@ import dev.understudy.common.Command;
 import dev.understudy.common.FileTrees;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
+import dev.understudy.node.Access;
 import dev.understudy.node.Activation;
 import dev.understudy.node.ElectionFiles;
 import dev.understudy.node.Evidence;
@@ -123,6 +124,14 @@ public final class TonAdapter implements NodeAdapter {
         return "ton";
     }
 
+    @Override
+    public Access access() {
+        // config.json and keyring/ in the database directory; the wallet and settings where election_files says
+        List<Path> w = new ArrayList<>(List.of(db));
+        w.addAll(Access.parents(electionFiles.paths()));
+        return new Access(w, List.of(Access.unitName(service), Access.unitName(electionService)));
+    }
+
     private TonStats stats() throws NodeException {
         return TonStats.parse(console().output("--cmd", "getstats"), console.source() + " getstats");
     }
@@ -233,7 +242,7 @@ public final class TonAdapter implements NodeAdapter {
     private List<TonKeys.Entry> ourEntries() throws NodeException {
         long now = nowSeconds.getAsLong();
         List<TonKeys.Entry> out = new ArrayList<>();
-        if (Files.exists(configFile())) {
+        if (FileTrees.exists(configFile())) {
             out.addAll(TonKeys.unexpired(readConfig(), now, configFile().toString()));
         }
         readPlan().values().stream().filter(e -> e.expireAt() > now).forEach(out::add);
@@ -291,7 +300,7 @@ public final class TonAdapter implements NodeAdapter {
                     }
                     Path to = keyring.resolve(id);
                     AtomicFiles.copy(from, to, AtomicFiles.PRIVATE);
-                    FileTrees.chownIfRoot(to, user);
+                    FileTrees.chownIfAble(to, user);
                 }
             }
             electionFiles.install(dir);
@@ -398,7 +407,7 @@ public final class TonAdapter implements NodeAdapter {
             root.set("validators", Json.array());
             Files.copy(configFile(), db.resolve("config.json.understudy-before-standby"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             AtomicFiles.write(configFile(), Json.pretty(root), AtomicFiles.PRIVATE);
-            FileTrees.chownIfRoot(configFile(), user);
+            FileTrees.chownIfAble(configFile(), user);
         } catch (IOException e) {
             throw NodeException.unavailable("removing the validator entries from " + configFile() + ": " + e.getMessage(), e);
         }
