@@ -39,6 +39,26 @@ public final class FileTrees {
         return out.toByteArray();
     }
 
+    /**
+     * Reads a regular file of at most {@code cap} bytes without following a link: for root (the node's guard) reading
+     * a file in a directory a less privileged user can write (the state directory). A link, directory, FIFO or device
+     * in its place, or a larger file, is an error naming it; a missing file is {@link java.nio.file.NoSuchFileException}.
+     */
+    public static byte[] readRegular(Path p, long cap) throws IOException {
+        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!a.isRegularFile()) {
+            throw new IOException(p + " is " + kind(a) + ", not a regular file; refusing to read it");
+        }
+        if (a.size() > cap) {
+            throw new IOException(p + " is larger than " + cap + " bytes; refusing to read it");
+        }
+        try (SeekableByteChannel ch = Files.newByteChannel(p, java.util.Set.of(java.nio.file.StandardOpenOption.READ,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+            return readCapped(ch, p, cap);
+        }
+    }
+
     /** Copies FROM into TO (created 0700), keeping file modes. */
     public static void copy(Path from, Path to) throws IOException {
         AtomicFiles.createPrivateDirectories(to);

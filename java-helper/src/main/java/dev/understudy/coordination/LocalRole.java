@@ -28,7 +28,8 @@ public record LocalRole(boolean known, boolean holder, long epoch, long lastHeld
         if (!FileTrees.exists(f)) {
             return new LocalRole(false, false, 0, 0, null);
         }
-        ObjectNode n = Json.parseObject(Files.readAllBytes(f), f.toString());
+        // the guard reads it as root in the service user's directory: no link, no FIFO, nothing large
+        ObjectNode n = Json.parseObject(FileTrees.readRegular(f, 64 * 1024), f.toString());
         boolean holder = n.path("holder").asBoolean(false);
         long epoch = n.path("epoch").asLong(0);
         long lastHeld = n.has("lastHeldEpoch") ? n.path("lastHeldEpoch").asLong(0) : holder ? epoch : UNKNOWN;
