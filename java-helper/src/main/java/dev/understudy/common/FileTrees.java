@@ -80,13 +80,15 @@ public final class FileTrees {
      * its own).
      */
     public static void chownIfAble(Path p, String user) throws IOException {
-        if (user != null && !user.isEmpty() && MAY_CHOWN) {
+        if (user != null && !user.isEmpty() && Chown.MAY) {
             chown(p, user);
         }
     }
 
-    private static final boolean MAY_CHOWN = "root".equals(System.getProperty("user.name"))
-            || hasEffectiveCapability(readStatus(), 0);
+    /** Read once, when a chown is first asked for: no command pays for /proc/self/status unless it gives files away. */
+    private static final class Chown {
+        static final boolean MAY = "root".equals(System.getProperty("user.name")) || hasEffectiveCapability(readStatus(), 0);
+    }
 
     private static String readStatus() {
         try {

@@ -39,7 +39,6 @@ final class StatusPublisher implements AutoCloseable {
     private long statusLease;
     private long statusLeaseRenewedNanos;
     private long nextNanos = System.nanoTime();
-    /** The last answer to whether the validator is in the current set, and when it was given. */
     /** The chain's view of this validator (in the current set?) and the ids it knows the keys by, looked at together. */
     private Boolean inCurrentSet;
     private List<String> chainIds = List.of();

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * What the agent needs of its host to drive the node, beyond its own state directory: the directories whose files it
@@ -40,8 +39,8 @@ public record Access(List<Path> writes, List<String> units) {
     public Access plus(Access o) {
         List<Path> w = new ArrayList<>(writes);
         w.addAll(o.writes);
-        Set<String> u = new LinkedHashSet<>(units);
+        List<String> u = new ArrayList<>(units);
         u.addAll(o.units);
-        return new Access(w, new ArrayList<>(u));
+        return new Access(w, u);
     }
 }

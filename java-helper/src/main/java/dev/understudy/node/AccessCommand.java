@@ -1,5 +1,6 @@
 package dev.understudy.node;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.cli.BaseCommand;
@@ -15,8 +16,9 @@ import java.util.List;
 /**
  * {@code node access}: what the agent of this host writes and which systemd units it drives, from the config: the
  * state directory, the adapter's key, config and election-file directories, {@code node.unit}, the services a
- * {@code systemctl} fence command names and the adapter's own units. The role makes the agent unit's {@code ReadWritePaths=} and the polkit rule for the agent's user from it, so
- * the sandbox follows the configured paths instead of a second list kept by hand.
+ * {@code systemctl} fence command names and the adapter's own units. The role makes the agent unit's
+ * {@code ReadWritePaths=} and the polkit rule for the agent's user from it, so the sandbox follows the configured
+ * paths instead of a second list kept by hand.
  */
 public final class AccessCommand extends BaseCommand {
     @Override
@@ -42,17 +44,18 @@ public final class AccessCommand extends BaseCommand {
         }
         Access a = of(c, NodeAdapters.create(c), NodeAdapters.unit(c));
         ObjectNode out = Json.object();
-        a.writes().forEach(p -> out.withArray("writes").add(p.toString()));
-        a.units().forEach(u -> out.withArray("units").add(u));
-        out.withArray("writes");
-        out.withArray("units");
+        ArrayNode writes = out.putArray("writes");
+        a.writes().forEach(p -> writes.add(p.toString()));
+        ArrayNode units = out.putArray("units");
+        a.units().forEach(units::add);
         io.out().println(Json.MAPPER.writeValueAsString(out));
         return Exit.OK;
     }
 
     /**
-     * The state directory, an emulated watchdog's directory and the adapter's directories; {@code node.unit} and the
-     * adapter's units. A watchdog device needs no entry: {@code /dev} stays writable.
+     * The state directory, an emulated watchdog's directory and the adapter's directories; {@code node.unit}, a
+     * {@code systemctl} fence command's services and the adapter's units. A watchdog device needs no entry:
+     * {@code /dev} stays writable.
      */
     public static Access of(Config c, NodeAdapter node, NodeUnit unit) throws BadInputException {
         List<Path> writes = new ArrayList<>(List.of(c.stateDir()));

@@ -5,11 +5,9 @@ import dev.understudy.common.AtomicFiles;
 import dev.understudy.common.FileTrees;
 import dev.understudy.config.Section;
 import java.io.IOException;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -72,10 +70,8 @@ public final class ElectionFiles {
                 if (Files.size(p) > MAX_BYTES) {
                     throw NodeException.badOutput(setting + " names " + p + ", larger than " + MAX_BYTES + " bytes");
                 }
-                // root reads a path the election software's user can write: never through a link, never past the cap
-                try (SeekableByteChannel ch = Files.newByteChannel(p, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-                    out.add(new KeyFile(PREFIX + p.getFileName(), 0600, FileTrees.readCapped(ch, p, MAX_BYTES)));
-                }
+                // a path the election software's user can write: never through a link, never past the cap
+                out.add(new KeyFile(PREFIX + p.getFileName(), 0600, FileTrees.readRegular(p, MAX_BYTES)));
             } catch (IOException e) {
                 throw NodeException.unavailable("cannot read " + p + " (" + setting + "): " + e.getMessage(), e);
             }
