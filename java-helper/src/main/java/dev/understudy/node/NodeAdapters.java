@@ -17,12 +17,12 @@ public final class NodeAdapters {
     public static NodeAdapter create(Config config) throws BadInputException {
         Section node = config.node();
         String kind = node.choice("adapter", null, "simnet", "command", "ton", "everscale", "multiversx");
+        boolean monitor = config.self().role() == dev.understudy.config.HostEntry.Role.MONITOR;
         NodeAdapter a = switch (kind) {
             case "simnet" -> SimnetAdapter.fromConfig(config.validator(), node.section("simnet"));
             case "command" -> CommandAdapter.fromConfig(config.validator(), node.section("command"));
-            case "ton" -> TonAdapter.fromConfig(config.validator(), config.stateDir(), node.section("ton"),
-                    config.self().role() == dev.understudy.config.HostEntry.Role.MONITOR);
-            case "everscale" -> EverAdapter.fromConfig(config.validator(), config.stateDir(), node.section("everscale"));
+            case "ton" -> TonAdapter.fromConfig(config.validator(), config.stateDir(), node.section("ton"), monitor);
+            case "everscale" -> EverAdapter.fromConfig(config.validator(), config.stateDir(), node.section("everscale"), monitor);
             case "multiversx" -> MxAdapter.fromConfig(node.section("multiversx"));
             default -> throw node.error("adapter", "unknown adapter '" + kind + "'");
         };

@@ -51,7 +51,9 @@ public final class EverAdapter implements NodeAdapter {
     static final String BUNDLE_FILE = "validator-keys.json";
 
     private final Program console;
+    /** The operator's command, or null: then {@link #chain} answers. */
     private final Program evidence;
+    private final EverChainEvidence chain;
     private final Path configFile;
     private final Path plan;
     private final Path stopFile;
@@ -63,10 +65,12 @@ public final class EverAdapter implements NodeAdapter {
     private final ElectionFiles electionFiles;
     private final LongSupplier nowSeconds;
 
-    EverAdapter(Program console, Program evidence, Path configFile, Path plan, Path stopFile, String user, Systemd systemd,
-            String service, long syncThresholdS, long blockMs, ElectionFiles electionFiles, LongSupplier nowSeconds) {
+    /** Exactly one of {@code evidence} and {@code chain} is set; {@code configFile} is null on the monitor, which has no node. */
+    EverAdapter(Program console, Program evidence, EverChainEvidence chain, Path configFile, Path plan, Path stopFile, String user,
+            Systemd systemd, String service, long syncThresholdS, long blockMs, ElectionFiles electionFiles, LongSupplier nowSeconds) {
         this.console = console;
         this.evidence = evidence;
+        this.chain = chain;
         this.configFile = configFile;
         this.plan = plan;
         this.stopFile = stopFile;
@@ -80,16 +84,51 @@ public final class EverAdapter implements NodeAdapter {
     }
 
     public static EverAdapter fromConfig(String validator, Path stateDir, Section c) throws BadInputException {
+        return fromConfig(validator, stateDir, c, false);
+    }
+
+    /**
+     * {@code chainViewOnly}: the monitor's, which only asks the chain and runs no node: {@code console},
+     * {@code config_json} and {@code stop_file} may be left out there.
+     */
+    public static EverAdapter fromConfig(String validator, Path stateDir, Section c, boolean chainViewOnly) throws BadInputException {
         Duration timeout = Duration.ofMillis(c.integer("timeout_ms", 5000, 100, 120_000));
         Map<String, String> env = Map.of("UNDERSTUDY_VALIDATOR", validator);
-        EverAdapter a = new EverAdapter(Program.fromConfig(c, "console", "everscale console", timeout, env),
-                Program.fromConfig(c, "evidence", "everscale evidence", timeout, env),
-                c.path("config_json"), stateDir.resolve("everscale-replay.json"), c.path("stop_file"), c.string("user", "validator"),
-                new Systemd(c.string("systemctl", "/usr/bin/systemctl"), timeout), c.string("service", "ever-node"),
-                c.integer("sync_threshold_s", 20, 1, 3600), c.integer("block_ms", 3000, 100, 600_000), ElectionFiles.fromConfig(c),
-                () -> System.currentTimeMillis() / 1000);
+        long syncThresholdS = c.integer("sync_threshold_s", 20, 1, 3600);
+        long blockMs = c.integer("block_ms", 3000, 100, 600_000);
+        LongSupplier now = () -> System.currentTimeMillis() / 1000;
+        Program evidence = c.strings("evidence").isEmpty() ? null : Program.fromConfig(c, "evidence", "everscale evidence", timeout, env);
+        EverChainEvidence chain = null;
+        long silenceS = c.integer("evidence_silence_s", 1200, 60, 86_400);
+        if (c.has("graphql_url")) {
+            chain = new EverChainEvidence(new GraphqlEndpoint(httpUrl(c, "graphql_url"), timeout), blockMs, silenceS,
+                    syncThresholdS + 60, now);
+        }
+        if (evidence == null && chain == null) {
+            throw c.error("graphql_url", "or 'evidence' is required: the chain's view of the validator key (a GraphQL endpoint of the "
+                    + "network, or the operator's evidence command)");
+        }
+        boolean noNode = chainViewOnly && !c.has("console");
+        EverAdapter a = new EverAdapter(noNode ? null : Program.fromConfig(c, "console", "everscale console", timeout, env),
+                evidence, evidence == null ? chain : null, noNode && !c.has("config_json") ? null : c.path("config_json"),
+                stateDir.resolve("everscale-replay.json"), noNode && !c.has("stop_file") ? null : c.path("stop_file"),
+                c.string("user", "validator"), new Systemd(c.string("systemctl", "/usr/bin/systemctl"), timeout),
+                c.string("service", "ever-node"), syncThresholdS, blockMs, ElectionFiles.fromConfig(c), now);
         c.done();
         return a;
+    }
+
+    private static java.net.URI httpUrl(Section c, String key) throws BadInputException {
+        String v = c.string(key);
+        try {
+            java.net.URI u = new java.net.URI(v);
+            if (("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null) {
+                return u;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // refused below
+        }
+        throw c.error(key, "expected an http:// or https:// URL of a GraphQL endpoint (e.g. http://127.0.0.1/graphql), got '" + v + "'");
     }
 
     @Override
@@ -99,7 +138,8 @@ public final class EverAdapter implements NodeAdapter {
 
     @Override
     public Access access() {
-        List<Path> w = new ArrayList<>(Access.parents(List.of(configFile, stopFile)));
+        List<Path> w = new ArrayList<>(Access.parents(java.util.stream.Stream.of(configFile, stopFile).filter(java.util.Objects::nonNull)
+                .toList()));
         w.addAll(Access.parents(electionFiles.paths()));
         return new Access(w, List.of(Access.unitName(service)));
     }
@@ -154,9 +194,50 @@ public final class EverAdapter implements NodeAdapter {
         return s.active() || "Countdown".equals(s.validationStatus());
     }
 
+    /** The operator's command when configured; otherwise the signatures the GraphQL endpoint serves ({@link EverChainEvidence}). */
     @Override
     public Evidence evidence(int rounds) throws NodeException {
-        return EvidenceJson.run(evidence, rounds);
+        return evidence(rounds, Set.of());
+    }
+
+    /** With no entries of its own (the monitor), the key is found by the key ids the agents published ({@code published}). */
+    @Override
+    public Evidence evidence(int rounds, Set<String> published) throws NodeException {
+        if (evidence != null) {
+            return EvidenceJson.run(evidence, rounds);
+        }
+        List<EverKeys.Entry> entries = ourEntries();
+        Set<String> ids = new java.util.HashSet<>(chainIds(entries));
+        if (ids.isEmpty()) {
+            published.stream().map(i -> i.toLowerCase(java.util.Locale.ROOT)).filter(i -> EverChainEvidence.KEY_ID.matcher(i).matches())
+                    .forEach(ids::add);
+        }
+        return chain.evidence(rounds, ids, since -> entries.stream().anyMatch(e -> e.electionId() > since));
+    }
+
+    /** The key ids (hex, as the chain's signatures name them) of this host's entries. */
+    @Override
+    public List<String> chainIds() {
+        try {
+            return chainIds(ourEntries());
+        } catch (NodeException e) {
+            return List.of();
+        }
+    }
+
+    private static List<String> chainIds(List<EverKeys.Entry> entries) {
+        return entries.stream().map(e -> EverChainEvidence.keyIdHex(e.validatorKeyId())).filter(java.util.Objects::nonNull).distinct()
+                .sorted().toList();
+    }
+
+    /** This host's validator entries: config.json's (a holder's; none on the monitor) and the replay plan's (a standby's). */
+    private List<EverKeys.Entry> ourEntries() throws NodeException {
+        List<EverKeys.Entry> out = new ArrayList<>();
+        if (configFile != null && FileTrees.exists(configFile)) {
+            out.addAll(EverKeys.entries(readConfig(), 0, configFile.toString()));
+        }
+        out.addAll(EverKeys.entries(readPlan(), 0, plan.toString()));
+        return out;
     }
 
     /**

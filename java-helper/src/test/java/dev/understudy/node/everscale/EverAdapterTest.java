@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EverAdapterTest {
     static final long NOW = 1795300123L;
-    static final String KEY3 = "Va/J6iN4Jv+E5rmE162wcPLhfpTysBbCOHCGj0rUuo8=";
-    static final String ADNL3 = "oyqFg9foj0FPq2H02N7mnDVN2ST3i4ZFkn8zaYkdgAE=";
+    static final String KEY3 = "uTUMrqEUDQt/wTMpJPpDLEcxPDG85HOLMOBc6PaeYKw=";
+    static final String ADNL3 = "ZI1tug+RJWPtH8Ik1mf7NgMjQKt/pFR0hmJSuFD8J+M=";
 
     @TempDir
     Path dir;
@@ -82,7 +82,7 @@ class EverAdapterTest {
     EverAdapter adapter(String host, long timeoutMs) {
         Duration t = Duration.ofMillis(timeoutMs);
         return new EverAdapter(new Program("everscale console", List.of(dir.resolve("console").toString(), "-C", "console.json"), t, Map.of()),
-                new Program("everscale evidence", List.of(dir.resolve("evidence").toString(), "{rounds}"), t, Map.of()),
+                new Program("everscale evidence", List.of(dir.resolve("evidence").toString(), "{rounds}"), t, Map.of()), null,
                 dir.resolve(host + "/config.json"), dir.resolve(host + "/state/everscale-replay.json"), dir.resolve(host + "/stop-election"),
                 "", new Systemd(dir.resolve("systemctl").toString(), t), "ever-node", 20, 3000,
                 new ElectionFiles(electionFiles.getOrDefault(host, List.of()), "node.everscale.election_files"), () -> NOW);
