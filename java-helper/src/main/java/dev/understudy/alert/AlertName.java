@@ -22,6 +22,8 @@ public enum AlertName {
             "Read the reason (`understudy sync status` on that host); corrupt or truncated: push again; wrong signer or replay: investigate."),
     PUSH_REFUSED("critical", false, "The signing host refuses to send keys to a peer whose SSH host key is unknown or changed: a reinstalled host, or a machine in the middle. Keys stop reaching that peer.",
             "Compare the fingerprint in the message with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the peer itself (console, not over the network). Reinstalled: re-run the understudy role to pin the new key. Otherwise treat it as an attack."),
+    BACKUP_CAPACITY("critical", false, "A shared backup could take over this validator, but it already signs for as many validators as its capacity allows: nothing signs for this one.",
+            "Bring this validator's main back, or another validator's main (then fail back to it) to free a slot; or raise the backup's capacity (coordination.shared_backup.capacity) if it can carry one more signing node."),
     ELECTION_DUTY_OFF("warning", true, "A backup took the signing role with election duty switched off: the validator leaves the set at the next period.",
             "Fail back to the main before the next election, or switch election duty on (understudy_election_duty) and restart the agent."),
     WATCHDOG_STALE("warning", false, "The monitor's watchdog has stopped checking (noticed by an agent).",

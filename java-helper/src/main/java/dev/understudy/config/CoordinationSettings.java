@@ -16,7 +16,34 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
         Path passwordFile, Duration leaseTtl, Duration margin, Duration keepAliveInterval, Duration requestTimeout,
         int takeoverRounds, Duration pollInterval, int unhealthyChecks, Duration activationGrace, Duration standbyDelay,
         Duration cooldown, boolean electionDuty, List<String> fenceCommand, WatchdogSettings watchdog,
-        Duration pushInterval, long joinRoundMarginMs, boolean failsafe) {
+        Duration pushInterval, long joinRoundMarginMs, boolean failsafe, SharedBackup sharedBackup) {
+
+    /**
+     * A backup host standing by for several validators ({@code coordination.shared_backup}, docs/coordination.md,
+     * "Shared backup"): it signs for at most {@code capacity} of them at once, each role taken together with one of
+     * the host's slot keys; an instance of rank {@code priority} (1 first) waits {@code (priority - 1) x priorityStep}
+     * before taking. {@link #NONE}: a host that backs one validator, no slots.
+     */
+    public record SharedBackup(int capacity, int priority, Duration priorityStep) {
+        public static final SharedBackup NONE = new SharedBackup(0, 1, Duration.ZERO);
+
+        public boolean enabled() {
+            return capacity > 0;
+        }
+
+        /** The wait of this rank before each run of attempts to take a role. */
+        public Duration priorityWait() {
+            return priorityStep.multipliedBy(priority - 1L);
+        }
+
+        /**
+         * The etcd prefix of {@code host}'s slot keys. '@' is not allowed in a validator's name, so this never lies
+         * under a validator's prefix.
+         */
+        public static String slotPrefix(String host) {
+            return "/understudy/@hosts/" + host + "/slots/";
+        }
+    }
 
     /** The hang watchdog: none, the Linux watchdog device, or the lab's file emulation. */
     public record WatchdogSettings(String driver, Path path, Duration timeout) {
@@ -127,8 +154,23 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
                 new WatchdogSettings(driver, wpath, Duration.ofMillis(wtimeout)),
                 Duration.ofMillis(s.integer("push_interval_ms", 5000, 500, 3_600_000)),
                 s.integer("join_round_margin_ms", 1000, -1, 60_000),
-                s.bool("failsafe", true));
+                s.bool("failsafe", true),
+                sharedBackup(s));
         s.done();
         return c;
+    }
+
+    private static SharedBackup sharedBackup(Section s) throws BadInputException {
+        if (!s.has("shared_backup")) {
+            return SharedBackup.NONE;
+        }
+        Section b = s.section("shared_backup");
+        SharedBackup sb = new SharedBackup((int) b.integer("capacity", 0, 1, 1000), (int) b.integer("priority", 1, 1, 1000),
+                Duration.ofMillis(b.integer("priority_step_ms", 1000, 0, 60_000)));
+        if (sb.capacity() == 0) {
+            throw b.error("capacity", "is required: how many validators this host may sign for at once (at least 1)");
+        }
+        b.done();
+        return sb;
     }
 }

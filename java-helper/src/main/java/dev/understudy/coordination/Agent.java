@@ -7,7 +7,6 @@ import dev.understudy.bundle.Keys;
 import dev.understudy.bundle.StoreKeys;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.AtomicFiles;
-import dev.understudy.common.Json;
 import dev.understudy.config.Config;
 import dev.understudy.config.CoordinationSettings;
 import dev.understudy.node.Activation;
@@ -16,7 +15,6 @@ import dev.understudy.node.NodeAdapters;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.NodeStatus;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -58,6 +56,7 @@ public final class Agent implements AutoCloseable {
     private final AgentAlerts alerts;
     private final ReleaseProof proof;
     private final Resignation resignation;
+    private final Acquisition acquisition;
 
     private final KeyPusher pusher;
     private final PromiseDesk promises;
@@ -119,6 +118,11 @@ public final class Agent implements AutoCloseable {
         this.resignation = new Resignation(etcd, cs, keeper, nodeSwitch, observer, watchdog, report, proof,
                 () -> activation, this::writeRole, self, prefix, tag);
         this.pusher = new KeyPusher(config, node, this::error);
+        this.acquisition = new Acquisition(etcd, cs, self, config.validator(), alerts, this::error, tag, System::nanoTime);
+        if (policy.isMain() && cs.sharedBackup().enabled()) {
+            throw new BadInputException(config.source() + ": coordination.shared_backup: only a backup host is shared by several "
+                    + "validators; " + self + " is this validator's main");
+        }
     }
 
     /** The production key source: the node's own keys, else the newest verified bundle. */
@@ -209,6 +213,9 @@ public final class Agent implements AutoCloseable {
             } finally {
                 acting.unlock();
             }
+            if (d.actions().stream().noneMatch(a -> a instanceof Action.Acquire)) {
+                acquisition.idle();
+            }
             alerts.heartbeat(latest, keeper.holding());
         }
         if (keeper.holding()) {
@@ -271,38 +278,18 @@ public final class Agent implements AutoCloseable {
     }
 
     private void create(Action.Acquire a) {
-        Duration rt = cs.requestTimeout();
-        long sent = System.nanoTime();
-        long lease;
-        Etcd.Created c;
-        try {
-            lease = etcd.grant(cs.leaseTtl().toSeconds(), rt);
-            String since = Instant.now().toString();
-            c = etcd.acquire(prefix + Snapshot.LEADER, Json.MAPPER.writeValueAsString(Json.object().put("holder", self).put("since", since)
-                    .put("lease", Long.toString(lease))), lease, prefix + Snapshot.EPOCH,
-                    Json.MAPPER.writeValueAsString(Json.object().put("holder", self).put("since", since)), a.expectEpochRev(), rt);
-        } catch (EtcdException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            error("acquiring: " + e.getMessage());
+        Acquisition.Taken t = acquisition.take(a);
+        if (t == null) {
             return;
         }
-        if (!c.created()) {
-            try {
-                etcd.revoke(lease, rt);
-            } catch (EtcdException e) {
-                // expires by itself
-            }
-            LOG.info("{}{}", tag, c.current() != null ? "another host took the role first (" + c.current().value() + ")"
-                    : "a leader key was created since this host looked; looking again");
-            return;
-        }
-        long epoch = c.current().createRevision();
-        long gen = keeper.hold(lease, epoch, sent);
+        long gen = keeper.hold(t.lease(), t.epoch(), t.sentNanos());
         long acquiredMs = System.currentTimeMillis();
-        LOG.warn("{}TOOK THE SIGNING ROLE: epoch {} ({}{}; previous holder {} epoch {}; signs from round {} at the earliest)", tag,
-                epoch, a.kind(), a.release() ? ", after its release" : "", a.previousHolder(), a.previousEpoch(), a.notBeforeRound());
+        LOG.warn("{}TOOK THE SIGNING ROLE: epoch {} ({}{}; previous holder {} epoch {}; signs from round {} at the earliest{})", tag,
+                t.epoch(), a.kind(), a.release() ? ", after its release" : "", a.previousHolder(), a.previousEpoch(), a.notBeforeRound(),
+                t.slot() == null ? "" : "; capacity slot " + t.slot());
         long absentAtMs = memory.leaderAbsent() ? memory.absentSinceMs() : acquiredMs;
-        if (takeRole(gen, new Activation(cs.electionDuty(), epoch, a.notBeforeRound(), a.joinAfterMs(), -1))) {
-            report.begin(config.validator(), self, epoch, a, absentAtMs, acquiredMs);
+        if (takeRole(gen, new Activation(cs.electionDuty(), t.epoch(), a.notBeforeRound(), a.joinAfterMs(), -1))) {
+            report.begin(config.validator(), self, t.epoch(), a, absentAtMs, acquiredMs);
         }
     }
 

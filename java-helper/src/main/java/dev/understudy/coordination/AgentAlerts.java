@@ -17,8 +17,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
- * The alerts an agent raises itself: ELECTION_DUTY_OFF when a backup takes the role without election duty, and
- * WATCHDOG_STALE when the holder sees the monitor's watchdog heartbeat in etcd go stale. They go out on their own
+ * The alerts an agent raises itself: ELECTION_DUTY_OFF when a backup takes the role without election duty,
+ * WATCHDOG_STALE when the holder sees the monitor's watchdog heartbeat in etcd go stale, and BACKUP_CAPACITY while a
+ * shared backup's instance could take its validator's role but every slot of the host is held. They go out on their own
  * thread: a slow channel never delays the lease, the status or activation.
  */
 final class AgentAlerts implements AutoCloseable {
@@ -33,6 +34,8 @@ final class AgentAlerts implements AutoCloseable {
         return t;
     });
     private volatile List<Alert> conditions = List.of();
+    /** BACKUP_CAPACITY while a decided take finds every slot of the shared backup held; null when not. */
+    private volatile Alert capacity;
     private long nextHeartbeatCheckNanos = System.nanoTime();
 
     /** With no source ({@code null}) nothing is sent. */
@@ -50,6 +53,10 @@ final class AgentAlerts implements AutoCloseable {
         try {
             thread.execute(() -> {
                 List<Alert> active = new ArrayList<>(conditions);
+                Alert c = capacity;
+                if (c != null) {
+                    active.add(c);
+                }
                 active.addAll(events);
                 try {
                     source.get().process(active, Instant.now());
@@ -97,6 +104,20 @@ final class AgentAlerts implements AutoCloseable {
                                     + " s)").with("noticed by", config.host()));
         }
         conditions = List.copyOf(active);
+        send(List.of());
+    }
+
+    /**
+     * BACKUP_CAPACITY raised with {@code why} (this validator's role could be taken, but the shared backup's slots are
+     * all held), or resolved ({@code null}); sent when it changes.
+     */
+    void capacity(String why) {
+        Alert now = why == null ? null : Alert.of(AlertName.BACKUP_CAPACITY, config.validator(), config.host(), why);
+        Alert before = capacity;
+        if (now == null ? before == null : before != null && before.summary().equals(now.summary())) {
+            return;
+        }
+        capacity = now;
         send(List.of());
     }
 

@@ -202,6 +202,14 @@ public final class CoordinationCommands {
             }
             io.out().printf("etcd: %d of %d members answer%n", s.path("etcd").path("answering").asInt(),
                     s.path("etcd").path("members").asInt());
+            JsonNode sb = s.path("sharedBackup");
+            if (sb.isObject()) {
+                List<String> held = new java.util.ArrayList<>();
+                sb.path("slots").forEach(x -> held.add(x.path("validator").asText() + " (slot " + x.path("slot").asText() + ")"));
+                io.out().printf("shared backup %s: %d of %d slots held%s; %s has priority %d%n", sb.path("host").asText(), held.size(),
+                        sb.path("capacity").asInt(), held.isEmpty() ? "" : ": " + String.join(", ", held), c.validator(),
+                        sb.path("priority").asInt());
+            }
             if (s.has("switchover")) {
                 io.out().println("switchover requested: " + s.get("switchover"));
             }
@@ -260,6 +268,20 @@ public final class CoordinationCommands {
         }
         if (!s.has("leader")) {
             s.putNull("leader");
+        }
+        if (cs.sharedBackup().enabled()) {
+            // this host is a backup shared by several validators: who holds its slots
+            ObjectNode b = s.putObject("sharedBackup").put("host", c.host()).put("capacity", cs.sharedBackup().capacity())
+                    .put("priority", cs.sharedBackup().priority());
+            ArrayNode slots = b.putArray("slots");
+            String sp = CoordinationSettings.SharedBackup.slotPrefix(c.host());
+            try {
+                for (Etcd.KeyValue k : etcd.prefix(sp, rt)) {
+                    slots.addObject().put("slot", k.key().substring(sp.length())).put("validator", k.value());
+                }
+            } catch (EtcdException e) {
+                throw new UnavailableException("etcd: " + e.getMessage(), e);
+            }
         }
         List<JsonNode> members = etcd.memberStatus(etcd.attemptTimeout());
         s.putObject("etcd").put("members", members.size()).put("answering", members.stream().filter(m -> m != null).count());

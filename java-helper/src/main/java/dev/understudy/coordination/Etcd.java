@@ -248,43 +248,72 @@ public final class Etcd {
         return call("/v3/kv/deleterange", Json.object().put("key", b64(key)), deadline(within)).path("deleted").asLong();
     }
 
-    /** Result of an acquisition: whether this call created the leader key, and the key as it now is. */
-    public record Created(boolean created, KeyValue current) {
+    /**
+     * Result of an acquisition: whether this call created the leader key, the key as it now is, and — when a slot was
+     * asked for and the transaction failed — the slot key as it now is (null when absent or not asked for).
+     */
+    public record Created(boolean created, KeyValue current, KeyValue slot) {
     }
 
     /**
      * Takes the signing role: in one transaction, if {@code leaderKey} does not exist (and, when {@code expectRev} is
      * not negative, {@code epochKey} was last written at revision {@code expectRev}: nothing was created since the
      * caller read it), creates {@code leaderKey} on {@code lease} and writes {@code epochKey} beside it, so that the
-     * epoch key's mod revision always equals the create revision of the newest leader key ever made. Either way
-     * returns the leader key as it is after the transaction (absent only when the expectation failed and no
-     * leader exists: then {@code current} is null).
+     * epoch key's mod revision always equals the create revision of the newest leader key ever made. With a
+     * {@code slotKey} (a shared backup's capacity slot), the transaction also requires that key absent and creates it
+     * on the same lease, so the slot is held exactly as long as the role's lease lives. Either way returns the leader
+     * key as it is after the transaction (absent only when an expectation failed and no leader exists: then
+     * {@code current} is null).
      */
     public Created acquire(String leaderKey, String value, long lease, String epochKey, String epochValue, long expectRev,
-            Duration within) throws EtcdException {
+            String slotKey, String slotValue, Duration within) throws EtcdException {
         ObjectNode txn = Json.object();
         ArrayNode compare = txn.putArray("compare");
         compare.addObject().put("key", b64(leaderKey)).put("target", "CREATE").put("create_revision", "0");
         if (expectRev >= 0) {
             compare.addObject().put("key", b64(epochKey)).put("target", "MOD").put("mod_revision", String.valueOf(expectRev));
         }
+        if (slotKey != null) {
+            compare.addObject().put("key", b64(slotKey)).put("target", "CREATE").put("create_revision", "0");
+        }
         ArrayNode success = txn.putArray("success");
         success.addObject().putObject("request_put").put("key", b64(leaderKey)).put("value", b64(value)).put("lease", String.valueOf(lease));
         success.addObject().putObject("request_put").put("key", b64(epochKey)).put("value", b64(epochValue));
+        if (slotKey != null) {
+            success.addObject().putObject("request_put").put("key", b64(slotKey)).put("value", b64(slotValue))
+                    .put("lease", String.valueOf(lease));
+        }
         success.addObject().putObject("request_range").put("key", b64(leaderKey));
-        txn.putArray("failure").addObject().putObject("request_range").put("key", b64(leaderKey));
+        ArrayNode failure = txn.putArray("failure");
+        failure.addObject().putObject("request_range").put("key", b64(leaderKey));
+        if (slotKey != null) {
+            failure.addObject().putObject("request_range").put("key", b64(slotKey));
+        }
         JsonNode r = call("/v3/kv/txn", txn, deadline(within));
         boolean created = r.path("succeeded").asBoolean(false);
+        KeyValue leader = null;
+        KeyValue slot = null;
         for (JsonNode resp : r.path("responses")) {
             JsonNode kvs = resp.path("response_range").path("kvs");
             if (kvs.isArray() && kvs.size() > 0) {
-                return new Created(created, kv(kvs.get(0)));
+                KeyValue kv = kv(kvs.get(0));
+                if (kv.key().equals(leaderKey)) {
+                    leader = kv;
+                } else if (kv.key().equals(slotKey)) {
+                    slot = kv;
+                }
             }
         }
-        if (created) {
+        if (created && leader == null) {
             throw new EtcdException("etcd txn on " + leaderKey + " returned no key", null, false);
         }
-        return new Created(false, null);
+        return new Created(created, leader, created ? null : slot);
+    }
+
+    /** {@link #acquire(String, String, long, String, String, long, String, String, Duration)} without a slot. */
+    public Created acquire(String leaderKey, String value, long lease, String epochKey, String epochValue, long expectRev,
+            Duration within) throws EtcdException {
+        return acquire(leaderKey, value, lease, epochKey, epochValue, expectRev, null, null, within);
     }
 
     /**

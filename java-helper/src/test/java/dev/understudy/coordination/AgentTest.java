@@ -43,10 +43,7 @@ class AgentTest {
         startRound = lab.round();
         main = lab.start(lab.d.mainConfig);
         backup = lab.start(lab.d.backupConfig);
-        waitFor("main to hold the role and sign", 15_000, () -> "lab-main".equals(lab.holder())
-                && AgentLab.status(lab.mainNode.url()).path("signing").asBoolean());
-        waitFor("the backup to hold verified keys for the current period", 15_000,
-                () -> Cli.run("sync", "status", "--config", lab.d.backupConfig.toString()).code() == 0);
+        lab.awaitMainSigningAndBackupKeys();
     }
 
     @AfterEach

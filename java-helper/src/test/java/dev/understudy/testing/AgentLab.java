@@ -68,10 +68,15 @@ public final class AgentLab implements AutoCloseable {
     }
 
     public AgentLab(Path dir) throws Exception {
+        this(dir, 50);
+    }
+
+    /** With validation periods of {@code periodRounds} rounds (a standby holds keys for the current and next period only). */
+    public AgentLab(Path dir, int periodRounds) throws Exception {
         this.dir = dir;
         etcd = new EtcdProcess(dir.resolve("etcd"));
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-        chain = Chain.start(dir.resolve("chain"), any, new Genesis.Requested(ROUND_MS, 50, 15, 300), System::currentTimeMillis);
+        chain = Chain.start(dir.resolve("chain"), any, new Genesis.Requested(ROUND_MS, periodRounds, 15, 300), System::currentTimeMillis);
         mainLink = new TcpProxy(chain.url());
         mainNode = startMainNode();
         backupNode = NodeCommand.start(chain.url(), any, dir.resolve("backup-node"), "val1", false, false, Node.Options.DEFAULT,
@@ -101,13 +106,8 @@ public final class AgentLab implements AutoCloseable {
     }
 
     String coordination() {
-        Path e = etcd.dir;
         return "coordination:\n"
-                + "  endpoints: [" + etcd.endpoint() + "]\n"
-                + "  ca_file: " + e.resolve("ca.crt") + "\n"
-                + "  cert_file: " + e.resolve("client.crt") + "\n"
-                + "  key_file: " + e.resolve("client.key") + "\n"
-                + "  password_file: " + dir.resolve("etcd-password") + "\n"
+                + etcd.clientSettings(dir.resolve("etcd-password"))
                 + "  lease_ttl_ms: 3000\n"
                 + "  margin_ms: 1000\n"
                 + "  keepalive_interval_ms: 300\n"
@@ -164,6 +164,14 @@ public final class AgentLab implements AutoCloseable {
         t.start();
         threads.add(t);
         return new Running(a, t);
+    }
+
+    /** Waits until the main holds the role and signs, and the backup holds verified keys for the current period. */
+    public void awaitMainSigningAndBackupKeys() throws InterruptedException {
+        Wait.until("main to hold the role and sign", 15_000, () -> "lab-main".equals(holder())
+                && status(mainNode.url()).path("signing").asBoolean());
+        Wait.until("the backup to hold verified keys for the current period", 15_000,
+                () -> Cli.run("sync", "status", "--config", d.backupConfig.toString()).code() == 0);
     }
 
     public Etcd client() throws Exception {

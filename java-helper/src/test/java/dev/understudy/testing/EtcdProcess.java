@@ -68,6 +68,15 @@ public final class EtcdProcess implements AutoCloseable {
         }
     }
 
+    /** The {@code coordination:} lines that reach this etcd as production does (TLS, client certificate, password file). */
+    public String clientSettings(Path passwordFile) {
+        return "  endpoints: [" + endpoint() + "]\n"
+                + "  ca_file: " + dir.resolve("ca.crt") + "\n"
+                + "  cert_file: " + dir.resolve("client.crt") + "\n"
+                + "  key_file: " + dir.resolve("client.key") + "\n"
+                + "  password_file: " + passwordFile + "\n";
+    }
+
     public URI endpoint() {
         return URI.create("https://127.0.0.1:" + clientPort);
     }

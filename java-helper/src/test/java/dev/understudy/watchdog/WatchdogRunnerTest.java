@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.alert.AlertName;
-import dev.understudy.alert.AlertSettings;
-import dev.understudy.alert.Channel;
 import dev.understudy.alert.Dispatcher;
 import dev.understudy.alert.Notification;
-import dev.understudy.alert.Secrets;
 import dev.understudy.common.Json;
 import dev.understudy.config.Config;
 import dev.understudy.coordination.Coordination;
@@ -19,12 +16,12 @@ import dev.understudy.coordination.Etcd;
 import dev.understudy.node.NodeAdapters;
 import dev.understudy.testing.AgentLab;
 import dev.understudy.testing.Cli;
+import dev.understudy.testing.RecordingAlerts;
 import dev.understudy.testing.Wait;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +42,7 @@ class WatchdogRunnerTest {
     AgentLab.Running backup;
     long startRound;
     Path monitorConfig;
-    final List<Notification> received = new ArrayList<>();
+    final RecordingAlerts alerts = new RecordingAlerts();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -71,10 +68,7 @@ class WatchdogRunnerTest {
                 + "  evidence_rounds: 3\n", StandardCharsets.UTF_8);
         main = lab.start(lab.d.mainConfig);
         backup = lab.start(lab.d.backupConfig);
-        Wait.until("main to hold the role and sign", 15_000, () -> "lab-main".equals(lab.holder())
-                && AgentLab.status(lab.mainNode.url()).path("signing").asBoolean());
-        Wait.until("the backup to hold verified keys for the current period", 15_000,
-                () -> Cli.run("sync", "status", "--config", lab.d.backupConfig.toString()).code() == 0);
+        lab.awaitMainSigningAndBackupKeys();
     }
 
     @AfterEach
@@ -83,21 +77,7 @@ class WatchdogRunnerTest {
     }
 
     Dispatcher recordingDispatcher(Config c, String stateName) throws Exception {
-        Channel recording = new Channel() {
-            @Override
-            public String name() {
-                return "recording";
-            }
-
-            @Override
-            public void send(List<Notification> ns) {
-                synchronized (received) {
-                    received.addAll(ns);
-                }
-            }
-        };
-        return new Dispatcher(c.stateDir().resolve(stateName), List.of(recording),
-                new AlertSettings(null, Duration.ofHours(1), Duration.ofSeconds(0), 50, null, null, null, null), Secrets.none());
+        return alerts.dispatcher(c, stateName);
     }
 
     WatchdogRunner runner() throws Exception {
@@ -106,9 +86,7 @@ class WatchdogRunnerTest {
     }
 
     List<String> receivedNames() {
-        synchronized (received) {
-            return received.stream().map(n -> n.status().name().toLowerCase() + " " + n.alert().name()).collect(java.util.stream.Collectors.toList());
-        }
+        return alerts.names();
     }
 
     /** Checks once a second until the result satisfies {@code done}; returns that result. */
@@ -139,7 +117,7 @@ class WatchdogRunnerTest {
                 && x.observation().host("lab-main").flag("signing"));
         assertEquals("lab-main", res.observation().holder());
         assertTrue(res.observation().hosts().stream().allMatch(Observation.HostView::sshUp), res.observation().hosts().toString());
-        assertEquals(List.of(), received);
+        assertEquals(List.of(), alerts.all());
         String metrics = Files.readString(dir.resolve("textfile/understudy.prom"));
         assertTrue(metrics.contains("understudy_role{configured_role=\"main\",host=\"lab-main\",validator=\"val1\"} 1"), metrics);
         assertTrue(metrics.contains("understudy_keys_covered{configured_role=\"backup\",host=\"lab-backup\",period=\"current\",validator=\"val1\"} 1"),
@@ -198,7 +176,7 @@ class WatchdogRunnerTest {
         WatchdogRunner.Result done = checkUntil(r, "FAILOVER_COMPLETED", 30_000, x -> has(x, AlertName.FAILOVER_COMPLETED));
         assertEquals("lab-backup", done.observation().holder());
         assertTrue(done.observation().epoch() > epoch);
-        Notification n = received.stream().filter(x -> x.alert().name() == AlertName.FAILOVER_COMPLETED).findFirst().orElseThrow();
+        Notification n = alerts.first(AlertName.FAILOVER_COMPLETED);
         assertNotNull(n.alert().details().get("detection"), n.text());
         assertNotNull(n.alert().details().get("rounds lost"), n.text());
         assertTrue(n.alert().summary().contains("from lab-main"), n.text());
