@@ -75,6 +75,13 @@ public final class Options {
         return c == null ? dev.understudy.config.Config.DEFAULT_PATH : Path.of(c);
     }
 
+    /** Every {@code --config} given, in order (the default path when none). */
+    public java.util.List<Path> configPaths() {
+        String[] v = line.getOptionValues("config");
+        return v == null ? java.util.List.of(dev.understudy.config.Config.DEFAULT_PATH)
+                : java.util.Arrays.stream(v).map(Path::of).toList();
+    }
+
     public long longValue(String name, long fallback) throws UsageException {
         String v = line.getOptionValue(name);
         if (v == null) {

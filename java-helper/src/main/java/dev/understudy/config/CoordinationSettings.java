@@ -26,6 +26,12 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
      */
     public record SharedBackup(int capacity, int priority, Duration priorityStep) {
         public static final SharedBackup NONE = new SharedBackup(0, 1, Duration.ZERO);
+        /**
+         * The agents of a shared backup share its one watchdog device, fed only while every armed agent fed its lane
+         * this recently: a hung agent's host is reset up to this much later than by a watchdog of its own, so the
+         * fence window is this much shorter.
+         */
+        public static final long WATCHDOG_LANE_MS = 150;
 
         public boolean enabled() {
             return capacity > 0;
@@ -82,9 +88,16 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
         return leaseTtl;
     }
 
-    /** How long after the send time of the last acknowledged keep-alive the holder stops signing. */
+    /**
+     * How long after the send time of the last acknowledged keep-alive the holder stops signing: T - margin - W, and on
+     * a shared backup with a watchdog {@link SharedBackup#WATCHDOG_LANE_MS} less.
+     */
     public Duration fenceAfter() {
-        return leaseTtl.minus(margin).minus(watchdog.effectiveTimeout());
+        return leaseTtl.minus(margin).minus(watchdog.effectiveTimeout()).minusMillis(laneMs(sharedBackup, watchdog.driver()));
+    }
+
+    private static long laneMs(SharedBackup sb, String driver) {
+        return sb.enabled() && !driver.equals("none") ? SharedBackup.WATCHDOG_LANE_MS : 0;
     }
 
     public String prefix(String validator) {
@@ -128,10 +141,12 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
             throw w.error("timeout_ms", "expected at least 500 for a watchdog, got " + wtimeout);
         }
         w.done();
-        long fenceAfter = ttl - margin - (driver.equals("none") ? 0 : wtimeout);
+        SharedBackup shared = sharedBackup(s);
+        long lane = laneMs(shared, driver);
+        long fenceAfter = ttl - margin - (driver.equals("none") ? 0 : wtimeout) - lane;
         if (fenceAfter < 1000) {
-            throw s.error("lease_ttl_ms", "lease_ttl_ms - margin_ms - watchdog.timeout_ms = " + fenceAfter
-                    + " ms leaves the holder under a second to renew its lease; raise lease_ttl_ms");
+            throw s.error("lease_ttl_ms", "lease_ttl_ms - margin_ms - watchdog.timeout_ms" + (lane > 0 ? " - " + lane + " (shared watchdog)"
+                    : "") + " = " + fenceAfter + " ms leaves the holder under a second to renew its lease; raise lease_ttl_ms");
         }
         long keepAlive = s.integer("keepalive_interval_ms", Math.max(100, fenceAfter / 10), 50, fenceAfter / 3);
         long requestTimeout = s.integer("request_timeout_ms", Math.min(1000, fenceAfter / 2), 50, fenceAfter);
@@ -155,7 +170,7 @@ public record CoordinationSettings(List<URI> endpoints, Path caFile, Path certFi
                 Duration.ofMillis(s.integer("push_interval_ms", 5000, 500, 3_600_000)),
                 s.integer("join_round_margin_ms", 1000, -1, 60_000),
                 s.bool("failsafe", true),
-                sharedBackup(s));
+                shared);
         s.done();
         return c;
     }

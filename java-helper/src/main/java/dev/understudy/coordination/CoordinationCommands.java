@@ -3,7 +3,6 @@ package dev.understudy.coordination;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.understudy.alert.Alerting;
 import dev.understudy.cli.BaseCommand;
 import dev.understudy.cli.CheckFailedException;
 import dev.understudy.cli.Command;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code agent}, {@code guard}, {@code status}, {@code switchover}, {@code failback}. */
 public final class CoordinationCommands {
@@ -35,70 +33,6 @@ public final class CoordinationCommands {
 
     static org.apache.commons.cli.Options base() {
         return new org.apache.commons.cli.Options().addOption(Options.config());
-    }
-
-    /** agent. */
-    static final class AgentCommand extends BaseCommand {
-        @Override
-        public String name() {
-            return "agent";
-        }
-
-        @Override
-        public String summary() {
-            return "hold or stand by for the signing role (systemd service on main and backup)";
-        }
-
-        @Override
-        protected org.apache.commons.cli.Options options() {
-            return base();
-        }
-
-        @Override
-        protected int execute(Options o, Io io) throws Exception {
-            Config c = Config.load(o.configPath());
-            NodeAdapter node = NodeAdapters.create(c);
-            HangWatchdog wd = HangWatchdog.create(c.coordination().watchdog());
-            Agent agent = new Agent(c, Coordination.etcd(c), node, wd, Agent.storeKeys(c, node),
-                    Alerting.reloading(c.source(), "agent-alerts.json"));
-            watchAccess(c, node, agent);
-            CountDownLatch done = new CountDownLatch(1);
-            Thread main = Thread.currentThread();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                agent.close();
-                main.interrupt();
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-            try {
-                agent.run();
-            } finally {
-                done.countDown();
-            }
-            return Exit.OK;
-        }
-    }
-
-    /**
-     * Restarts a standby agent (exit 75; systemd starts it again) whose writable directories changed under it: see
-     * {@link AccessWatch}.
-     */
-    private static void watchAccess(Config c, NodeAdapter node, Agent agent) throws dev.understudy.cli.BadInputException {
-        String tag = "validator " + c.validator() + " on " + c.host() + ": ";
-        AccessWatch watch = new AccessWatch(dev.understudy.node.AccessCommand.of(c, node, NodeAdapters.unit(c)).writes(), tag);
-        Thread t = new Thread(() -> {
-            String why = watch.await(agent::isHolder);
-            if (why != null) {
-                org.apache.logging.log4j.LogManager.getLogger(AccessWatch.class).warn(
-                        "{}{}: restarting (exit 75) so that systemd gives the agent that directory writable", tag, why);
-                System.exit(Exit.TEMPFAIL);
-            }
-        }, "access-watch");
-        t.setDaemon(true);
-        t.start();
     }
 
     /** guard. */
