@@ -48,7 +48,7 @@ public final class TelegramChannel implements Channel {
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(message(n, chatId)))).build();
             try {
-                HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> r = dev.understudy.common.HttpCalls.send(http, req, timeout, 1 << 20);
                 JsonNode body = Json.MAPPER.readTree(r.body());
                 if (r.statusCode() / 100 != 2 || body == null || !body.path("ok").asBoolean(false)) {
                     // the token is part of the URL: report the API's description, never the URL

@@ -96,7 +96,7 @@ public final class WebhookChannel implements Channel {
             b.header("Authorization", "Bearer " + bearer);
         }
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<byte[]> r = dev.understudy.common.HttpCalls.send(http, b.build(), timeout, 1 << 20);
             if (r.statusCode() / 100 != 2) {
                 throw new IOException(name() + " answered HTTP " + r.statusCode());
             }

@@ -9,8 +9,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** JSON over HTTP with bounded connect and request times; errors carry the URL and the server's message. */
+/**
+ * JSON over HTTP with bounded connect and request times (the whole answer within the timeout, at most
+ * {@link #MAX_ANSWER} bytes: {@link HttpCalls}); errors carry the URL and the server's message.
+ */
 public final class HttpJson {
+    static final int MAX_ANSWER = 16 << 20;
     private final String base;
     private final HttpClient http;
     private final Duration timeout;
@@ -52,7 +56,7 @@ public final class HttpJson {
     private JsonNode send(HttpRequest.Builder b, String path) throws IOException {
         HttpResponse<byte[]> res;
         try {
-            res = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofByteArray());
+            res = HttpCalls.send(http, b.timeout(timeout).build(), timeout, MAX_ANSWER);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted calling " + base + path, e);

@@ -25,6 +25,8 @@ import javax.net.ssl.SSLContext;
  */
 public final class Etcd {
     private final List<URI> endpoints;
+    /** The longest answer read from a member (a range of every key of a validator is a few KiB). */
+    static final int MAX_ANSWER = 64 << 20;
     private final HttpClient http;
     private final String user;
     private final String password;
@@ -145,7 +147,8 @@ public final class Etcd {
         if (t != null && !path.equals("/v3/auth/authenticate")) {
             b.header("Authorization", t);
         }
-        HttpResponse<byte[]> res = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> res = dev.understudy.common.HttpCalls.send(http, b.build(), Duration.ofNanos(Math.max(timeoutNanos, 1_000_000)),
+                MAX_ANSWER);
         JsonNode n = parse(res.body(), ep + path);
         if (res.statusCode() / 100 != 2 || n.has("error")) {
             String msg = n.path("message").asText(n.path("error").asText("HTTP " + res.statusCode()));

@@ -2,6 +2,7 @@ package dev.understudy.node.everscale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.HttpCalls;
 import dev.understudy.common.Json;
 import dev.understudy.node.Fields;
 import dev.understudy.node.NodeException;
@@ -14,7 +15,7 @@ import java.time.Duration;
 
 /**
  * A GraphQL endpoint of the Everscale chain (ever-q-server's API: the operator's own DApp server or a hosted one).
- * One POST of {@code {"query": ...}} per question, bounded by the adapter's timeout; an answer over
+ * One POST of {@code {"query": ...}} per question, the whole answer within the adapter's timeout ({@link HttpCalls}); an answer over
  * {@link #MAX_ANSWER} bytes, an HTTP status other than 200, an {@code errors} list or a missing {@code data} object is
  * an error naming the endpoint.
  */
@@ -43,23 +44,15 @@ final class GraphqlEndpoint {
                 .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))).build();
         byte[] answer;
         int status;
-        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> call = client.sendAsync(req, r -> new Capped());
         try {
-            // the whole answer within the timeout: an endpoint that stalls in the middle of its body is a hung one
-            HttpResponse<byte[]> r = call.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            HttpResponse<byte[]> r = HttpCalls.send(client, req, timeout, MAX_ANSWER);
             status = r.statusCode();
             answer = r.body();
-        } catch (java.util.concurrent.TimeoutException e) {
-            call.cancel(true);
-            throw NodeException.unavailable(source() + ": no whole answer within " + timeout.toMillis() + " ms", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause() == null ? e : e.getCause();
-            if (c instanceof TooLong) {
-                throw NodeException.badOutput(source() + ": answer longer than " + MAX_ANSWER + " bytes");
-            }
-            throw NodeException.unavailable(source() + ": " + c, c);
+        } catch (HttpCalls.TooLong e) {
+            throw NodeException.badOutput(source() + ": answer longer than " + MAX_ANSWER + " bytes");
+        } catch (IOException e) {
+            throw NodeException.unavailable(source() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         } catch (InterruptedException e) {
-            call.cancel(true);
             Thread.currentThread().interrupt();
             throw NodeException.unavailable(source() + ": interrupted", e);
         }
@@ -78,51 +71,5 @@ final class GraphqlEndpoint {
             throw NodeException.badOutput(source() + ": field 'data' missing or not an object");
         }
         return (ObjectNode) data;
-    }
-
-    private static final class TooLong extends IOException {
-        private static final long serialVersionUID = 1L;
-    }
-
-    /** Collects the body, and gives up (cancelling the exchange) once it exceeds {@link #MAX_ANSWER} bytes. */
-    private static final class Capped implements HttpResponse.BodySubscriber<byte[]> {
-        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        private final java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
-        private java.util.concurrent.Flow.Subscription subscription;
-
-        @Override
-        public java.util.concurrent.CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
-            subscription = s;
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(java.util.List<java.nio.ByteBuffer> items) {
-            for (java.nio.ByteBuffer b : items) {
-                if (out.size() + b.remaining() > MAX_ANSWER) {
-                    subscription.cancel();
-                    result.completeExceptionally(new TooLong());
-                    return;
-                }
-                byte[] chunk = new byte[b.remaining()];
-                b.get(chunk);
-                out.write(chunk, 0, chunk.length);
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(out.toByteArray());
-        }
     }
 }

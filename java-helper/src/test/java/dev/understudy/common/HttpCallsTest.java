@@ -1,0 +1,96 @@
+package dev.understudy.common;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole answer within the deadline, against a real HTTP server on loopback that sends its headers and half its
+ * body and then stalls (as a peer frozen or powered off in the middle of its answer): the JDK's own request timeout
+ * would wait for the rest.
+ */
+class HttpCallsTest {
+    HttpServer server;
+    volatile long stallMs;
+    volatile byte[] body = "{\"ok\": true, \"padding\": \"..............................\"}".getBytes(StandardCharsets.UTF_8);
+
+    @BeforeEach
+    void serve() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            try (ex) {
+                byte[] b = body;
+                ex.getResponseHeaders().set("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, b.length);
+                OutputStream out = ex.getResponseBody();
+                out.write(b, 0, b.length / 2);
+                out.flush();
+                if (stallMs > 0) {
+                    Thread.sleep(stallMs);
+                }
+                out.write(b, b.length / 2, b.length - b.length / 2);
+            } catch (InterruptedException | IOException e) {
+                // the client gave up
+            }
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Test
+    void aBodyThatStallsEndsTheCallAtTheDeadline() throws Exception {
+        HttpClient c = HttpClient.newHttpClient();
+        HttpRequest r = HttpRequest.newBuilder(URI.create(url() + "/x")).timeout(Duration.ofMillis(300)).build();
+        assertEquals(new String(body, StandardCharsets.UTF_8),
+                new String(HttpCalls.send(c, r, Duration.ofMillis(300), 1024).body(), StandardCharsets.UTF_8));
+        stallMs = 5000;
+        long t0 = System.nanoTime();
+        HttpTimeoutException e = assertThrows(HttpTimeoutException.class, () -> HttpCalls.send(c, r, Duration.ofMillis(300), 1024));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 2000, "gave up after " + ms + " ms, not when the body ended");
+        assertTrue(e.getMessage().contains("no whole answer within 300 ms"), e.getMessage());
+    }
+
+    @Test
+    void anAnswerOverTheLimitIsRefused() throws Exception {
+        body = new byte[5000];
+        HttpRequest r = HttpRequest.newBuilder(URI.create(url() + "/x")).build();
+        HttpCalls.TooLong e = assertThrows(HttpCalls.TooLong.class,
+                () -> HttpCalls.send(HttpClient.newHttpClient(), r, Duration.ofSeconds(2), 4096));
+        assertEquals("answer longer than 4096 bytes", e.getMessage());
+    }
+
+    /** The simnet and MultiversX clients (HttpJson) get the same deadline. */
+    @Test
+    void httpJsonGivesUpOnAStalledBodyAtItsTimeout() throws Exception {
+        stallMs = 5000;
+        long t0 = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> new HttpJson(url(), Duration.ofMillis(300)).get("/status"));
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 2000);
+        assertTrue(e.getMessage().startsWith(url() + "/status: no whole answer within 300 ms"), e.getMessage());
+    }
+}
