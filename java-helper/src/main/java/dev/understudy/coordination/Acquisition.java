@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * and fails if another instance took that slot first: the host never holds more roles than it has slots, however its
  * instances interleave, and a slot is free again exactly when the role's lease ends (released, or expired after a
  * fence). An instance of priority rank r waits (r - 1) x {@code priority_step_ms} from the first of a run of decisions
- * to take before it tries, so that when several mains fail together the higher ranks find the slots free first.
+ * to take at which a slot was free before it tries, so that when several mains fail together — or several validators
+ * waited for a full host's slot — the higher ranks take the free slots first.
  * Nothing here decides whether to take: capacity and priority only hold a decided take back.
  */
 final class Acquisition {
@@ -118,16 +119,6 @@ final class Acquisition {
 
     Outcome attempt(Action.Acquire a) {
         SharedBackup sb = cs.sharedBackup();
-        long now = nanos.getAsLong();
-        if (!inRun || now - lastDecisionNanos > runGapNanos) {
-            runSinceNanos = now;
-            inRun = true;
-        }
-        lastDecisionNanos = now;
-        long left = sb.priorityWait().toNanos() - (now - runSinceNanos);
-        if (sb.enabled() && left > 0) {
-            return new Waiting(Math.max(1, left / 1_000_000));
-        }
         Duration rt = cs.requestTimeout();
         String slotKey = null;
         try {
@@ -136,8 +127,21 @@ final class Acquisition {
                 // a key above the capacity (it was lowered) still counts as held
                 slotKey = held.kvs().size() >= sb.capacity() ? null : freeSlot(sb, self, held.kvs());
                 if (slotKey == null) {
+                    // the priority wait counts from when a slot could be had: ranks that waited for one together
+                    // still take it in order
+                    inRun = false;
                     return new NoSlot(held.kvs().stream().map(Etcd.KeyValue::value).sorted().toList());
                 }
+            }
+            long now = nanos.getAsLong();
+            if (!inRun || now - lastDecisionNanos > runGapNanos) {
+                runSinceNanos = now;
+                inRun = true;
+            }
+            lastDecisionNanos = now;
+            long left = sb.priorityWait().toNanos() - (now - runSinceNanos);
+            if (sb.enabled() && left > 0) {
+                return new Waiting(Math.max(1, left / 1_000_000));
             }
             long sent = nanos.getAsLong();
             long lease = etcd.grant(cs.leaseTtl().toSeconds(), rt);

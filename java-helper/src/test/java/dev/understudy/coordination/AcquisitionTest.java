@@ -139,6 +139,27 @@ class AcquisitionTest {
     }
 
     @Test
+    void ranksThatWaitedForAFullHostTogetherTakeTheFreedSlotInOrder() throws Exception {
+        long other = client.grant(30, T);
+        client.put(SLOTS + "1", "busy", other, T);
+        Acquisition first = instance("order1", "{capacity: 1, priority: 1, priority_step_ms: 1000}");
+        Acquisition second = instance("order2", "{capacity: 1, priority: 2, priority_step_ms: 1000}");
+        for (int i = 0; i < 5; i++) {
+            clock.addAndGet(Duration.ofSeconds(1).toNanos());
+            assertInstanceOf(Acquisition.NoSlot.class, second.attempt(decided()));
+            assertInstanceOf(Acquisition.NoSlot.class, first.attempt(decided()));
+        }
+        client.revoke(other, T);
+        clock.addAndGet(Duration.ofMillis(100).toNanos());
+        // rank 2 looks first, but its wait counts from the slot it now sees free, not from its first decision
+        assertEquals(1000, assertInstanceOf(Acquisition.Waiting.class, second.attempt(decided())).leftMs());
+        Acquisition.Taken t = assertInstanceOf(Acquisition.Taken.class, first.attempt(decided()));
+        clock.addAndGet(Duration.ofMillis(1000).toNanos());
+        assertEquals(List.of("order1"), assertInstanceOf(Acquisition.NoSlot.class, second.attempt(decided())).holders());
+        client.revoke(t.lease(), T);
+    }
+
+    @Test
     void aLoweredCapacityCountsEverySlotStillHeld() throws Exception {
         long lease = client.grant(30, T);
         client.put(SLOTS + "3", "old", lease, T);
