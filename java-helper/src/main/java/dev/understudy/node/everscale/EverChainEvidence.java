@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.Fields;
+import dev.understudy.node.KeyIds;
 import dev.understudy.node.NodeException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -63,9 +63,8 @@ final class EverChainEvidence {
     /** config.json's base64 key id as the hex the signatures use; null when it is not 32 bytes of base64. */
     static String keyIdHex(String base64) {
         try {
-            byte[] id = Base64.getDecoder().decode(base64);
-            return id.length == 32 ? HexFormat.of().formatHex(id) : null;
-        } catch (IllegalArgumentException e) {
+            return KeyIds.hex(base64, "validator_key_id").toLowerCase(java.util.Locale.ROOT);
+        } catch (NodeException e) {
             return null;
         }
     }

@@ -2,10 +2,9 @@ package dev.understudy.node.ton;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.node.Fields;
+import dev.understudy.node.KeyIds;
 import dev.understudy.node.NodeException;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -60,7 +59,7 @@ public final class TonKeys {
             if (expire <= now) {
                 continue;
             }
-            out.add(new Entry(hex(Fields.text(v, "id", at), at + ".id"), Fields.integer(v, "election_date", at), expire,
+            out.add(new Entry(KeyIds.hex(Fields.text(v, "id", at), at + ".id"), Fields.integer(v, "election_date", at), expire,
                     temps(v, "temp_keys", "key", at), temps(v, "adnl_addrs", "id", at)));
         }
         return out;
@@ -75,22 +74,8 @@ public final class TonKeys {
         int i = 0;
         for (JsonNode t : arr) {
             String where = at + "." + list + "[" + i++ + "]";
-            out.add(new Temp(hex(Fields.text(t, idField, where), where + "." + idField), Fields.integer(t, "expire_at", where)));
+            out.add(new Temp(KeyIds.hex(Fields.text(t, idField, where), where + "." + idField), Fields.integer(t, "expire_at", where)));
         }
         return out;
-    }
-
-    /** A base64 key hash as config.json stores it, to the keyring's upper-case hex file name. */
-    static String hex(String base64, String where) throws NodeException {
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
-            throw NodeException.badOutput(where + ": not base64: " + e.getMessage());
-        }
-        if (raw.length != 32) {
-            throw NodeException.badOutput(where + ": expected a 32-byte key hash, got " + raw.length + " bytes");
-        }
-        return HexFormat.of().withUpperCase().formatHex(raw);
     }
 }

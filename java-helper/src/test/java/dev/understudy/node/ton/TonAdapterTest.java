@@ -46,7 +46,7 @@ class TonAdapterTest {
     Path state;
 
     static String hex(String b64) throws NodeException {
-        return TonKeys.hex(b64, "test");
+        return dev.understudy.node.KeyIds.hex(b64, "test");
     }
 
     Path script(String name, String body) throws Exception {
