@@ -60,7 +60,7 @@ final class AgentCommand extends BaseCommand {
             watchAccess(c, node, () -> agents.stream().anyMatch(Agent::isHolder));
         }
         CountDownLatch done = new CountDownLatch(agents.size());
-        List<Thread> threads = new ArrayList<>();
+        List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(Thread.currentThread()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agents.forEach(Agent::close);
             threads.forEach(Thread::interrupt);
@@ -70,7 +70,8 @@ final class AgentCommand extends BaseCommand {
                 Thread.currentThread().interrupt();
             }
         }));
-        for (int i = 0; i < agents.size(); i++) {
+        // the first agent runs on this thread (its failure ends the command as any command's does); the others on their own
+        for (int i = 1; i < agents.size(); i++) {
             Agent a = agents.get(i);
             String validator = configs.get(i).validator();
             Thread t = new Thread(() -> {
@@ -83,9 +84,14 @@ final class AgentCommand extends BaseCommand {
                 } finally {
                     done.countDown();
                 }
-            }, agents.size() > 1 ? "agent-" + validator : "agent");
+            }, "agent-" + validator);
             threads.add(t);
             t.start();
+        }
+        try {
+            agents.get(0).run();
+        } finally {
+            done.countDown();
         }
         done.await();
         return Exit.OK;
