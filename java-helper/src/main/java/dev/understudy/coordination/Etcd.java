@@ -313,12 +313,6 @@ public final class Etcd {
         return new Created(created, leader, created ? null : slot);
     }
 
-    /** {@link #acquire(String, String, long, String, String, long, String, String, Duration)} without a slot. */
-    public Created acquire(String leaderKey, String value, long lease, String epochKey, String epochValue, long expectRev,
-            Duration within) throws EtcdException {
-        return acquire(leaderKey, value, lease, epochKey, epochValue, expectRev, null, null, within);
-    }
-
     /**
      * Gives the signing role up with a proof: in one transaction, if {@code leaderKey} still has create revision
      * {@code epoch}, deletes it and writes the release record. True when it did.

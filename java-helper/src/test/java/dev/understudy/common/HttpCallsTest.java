@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import dev.understudy.testing.HttpStub;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,40 +22,21 @@ import org.junit.jupiter.api.Test;
  * would wait for the rest.
  */
 class HttpCallsTest {
-    HttpServer server;
-    volatile long stallMs;
     volatile byte[] body = "{\"ok\": true, \"padding\": \"..............................\"}".getBytes(StandardCharsets.UTF_8);
+    HttpStub server;
 
     @BeforeEach
     void serve() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", ex -> {
-            try (ex) {
-                byte[] b = body;
-                ex.getResponseHeaders().set("Content-Type", "application/json");
-                ex.sendResponseHeaders(200, b.length);
-                OutputStream out = ex.getResponseBody();
-                out.write(b, 0, b.length / 2);
-                out.flush();
-                if (stallMs > 0) {
-                    Thread.sleep(stallMs);
-                }
-                out.write(b, b.length / 2, b.length - b.length / 2);
-            } catch (InterruptedException | IOException e) {
-                // the client gave up
-            }
-        });
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.start();
+        server = new HttpStub(() -> body);
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return server.url();
     }
 
     @Test
@@ -67,7 +45,7 @@ class HttpCallsTest {
         HttpRequest r = HttpRequest.newBuilder(URI.create(url() + "/x")).timeout(Duration.ofMillis(300)).build();
         assertEquals(new String(body, StandardCharsets.UTF_8),
                 new String(HttpCalls.send(c, r, Duration.ofMillis(300), 1024).body(), StandardCharsets.UTF_8));
-        stallMs = 5000;
+        server.stallMs = 5000;
         long t0 = System.nanoTime();
         HttpTimeoutException e = assertThrows(HttpTimeoutException.class, () -> HttpCalls.send(c, r, Duration.ofMillis(300), 1024));
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -87,7 +65,7 @@ class HttpCallsTest {
     /** The simnet and MultiversX clients (HttpJson) get the same deadline. */
     @Test
     void httpJsonGivesUpOnAStalledBodyAtItsTimeout() throws Exception {
-        stallMs = 5000;
+        server.stallMs = 5000;
         long t0 = System.nanoTime();
         IOException e = assertThrows(IOException.class, () -> new HttpJson(url(), Duration.ofMillis(300)).get("/status"));
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 2000);

@@ -38,11 +38,11 @@ class EtcdTest {
         String leader = "/understudy/v/leader";
         String epochKey = "/understudy/v/epoch";
         String released = "/understudy/v/released";
-        Etcd.Created a = client.acquire(leader, "main", 0, epochKey, "{}", -1, T);
+        Etcd.Created a = client.acquire(leader, "main", 0, epochKey, "{}", -1, null, null, T);
         assertTrue(a.created());
         long epoch = a.current().createRevision();
         assertEquals(epoch, client.get(epochKey, T).orElseThrow().modRevision(), "the epoch key is written with the leader key");
-        Etcd.Created b = client.acquire(leader, "backup", 0, epochKey, "{}", -1, T);
+        Etcd.Created b = client.acquire(leader, "backup", 0, epochKey, "{}", -1, null, null, T);
         assertFalse(b.created());
         assertEquals("main", b.current().value());
         assertEquals(epoch, b.current().createRevision());
@@ -51,10 +51,10 @@ class EtcdTest {
         assertTrue(client.release(leader, epoch, released, "{\"epoch\":" + epoch + "}", T));
         assertTrue(client.get(leader, T).isEmpty());
         assertEquals("{\"epoch\":" + epoch + "}", client.get(released, T).orElseThrow().value());
-        Etcd.Created stale = client.acquire(leader, "backup", 0, epochKey, "{}", epoch - 1, T);
+        Etcd.Created stale = client.acquire(leader, "backup", 0, epochKey, "{}", epoch - 1, null, null, T);
         assertFalse(stale.created(), "a leader key was made since the epoch key the caller expects: no acquisition");
         assertNull(stale.current());
-        Etcd.Created c = client.acquire(leader, "backup", 0, epochKey, "{}", epoch, T);
+        Etcd.Created c = client.acquire(leader, "backup", 0, epochKey, "{}", epoch, null, null, T);
         assertTrue(c.created());
         assertTrue(c.current().createRevision() > epoch, "each holder gets a higher epoch");
         Etcd.Range r = client.range("/understudy/v/", T);
@@ -85,7 +85,7 @@ class EtcdTest {
         etcd.ctl("user", "grant-role", "monitor-only", "monitor-only");
         Etcd monitor = etcd.client("monitor-only", "monitor-" + EtcdProcess.PASSWORD, Duration.ofMillis(700));
         long lease = client.grant(30, T);
-        Etcd.Created held = client.acquire("/understudy/w/leader", "{\"holder\":\"main\"}", lease, "/understudy/w/epoch", "{}", -1, T);
+        Etcd.Created held = client.acquire("/understudy/w/leader", "{\"holder\":\"main\"}", lease, "/understudy/w/epoch", "{}", -1, null, null, T);
         assertTrue(held.created());
         assertTrue(monitor.get("/understudy/w/leader", T).isPresent(), "it reads");
         for (org.junit.jupiter.api.function.Executable denied : java.util.List.<org.junit.jupiter.api.function.Executable>of(

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.understudy.cli.BadInputException;
 import dev.understudy.common.Json;
 import dev.understudy.config.Section;
@@ -14,9 +13,7 @@ import dev.understudy.node.ElectionFiles;
 import dev.understudy.node.Evidence;
 import dev.understudy.node.NodeException;
 import dev.understudy.node.Systemd;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import dev.understudy.testing.HttpStub;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,50 +41,40 @@ class EverChainEvidenceTest {
     @TempDir
     Path dir;
     Path fixtures = Path.of("src/test/resources/adapters/everscale").toAbsolutePath();
-    HttpServer server;
-    final List<String> queries = new ArrayList<>();
+    HttpStub server;
     volatile String answer = "graphql-main-signing.json";
-    volatile int status = 200;
-    /** ms the server waits after sending the headers and half the body. */
-    volatile long stallMs;
     volatile int bigBytes;
 
     @BeforeEach
     void serve() throws Exception {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/graphql", ex -> {
-            try (ex) {
-                synchronized (queries) {
-                    queries.add(Json.MAPPER.readTree(ex.getRequestBody()).path("query").asText());
-                }
-                byte[] body = bigBytes > 0 ? ("{\"data\": {\"mc\": \"" + "x".repeat(bigBytes) + "\"}}").getBytes(StandardCharsets.UTF_8)
+        server = new HttpStub(() -> {
+            try {
+                return bigBytes > 0 ? ("{\"data\": {\"mc\": \"" + "x".repeat(bigBytes) + "\"}}").getBytes(StandardCharsets.UTF_8)
                         : Files.readAllBytes(fixtures.resolve(answer));
-                ex.getResponseHeaders().set("Content-Type", "application/json");
-                ex.sendResponseHeaders(status, body.length);
-                OutputStream out = ex.getResponseBody();
-                out.write(body, 0, body.length / 2);
-                out.flush();
-                if (stallMs > 0) {
-                    Thread.sleep(stallMs);
-                }
-                out.write(body, body.length / 2, body.length - body.length / 2);
-            } catch (InterruptedException | java.io.IOException e) {
-                // the client gave up
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
         });
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.start();
         Files.createDirectories(dir.resolve("state"));
         Files.copy(fixtures.resolve("config.json"), dir.resolve("config.json"));
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
+    }
+
+    /** The GraphQL queries the server was sent, in order. */
+    List<String> queries() throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String r : server.requests()) {
+            out.add(Json.MAPPER.readTree(r).path("query").asText());
+        }
+        return out;
     }
 
     URI url() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/graphql");
+        return URI.create(server.url() + "/graphql");
     }
 
     EverChainEvidence chain(long silenceS, long timeoutMs, long now) {
@@ -135,7 +122,7 @@ class EverChainEvidenceTest {
         assertFalse(e.inNextSet(), "no p36, and no entry for an election after the current set's");
         assertEquals(1, e.recentSigners());
         assertEquals(3000, e.roundMs());
-        String q = queries.get(0);
+        String q = queries().get(0);
         assertTrue(q.contains("limit: 6"), "the window's 5 rounds and the block after them: " + q);
         assertTrue(q.contains("gen_utime: {ge: " + (NOW - 1200 - 80) + "}"), q);
         for (String id : List.of(OUR_KEY, "c88bd280173afffcb64ee106c97e355e010f57fcc09b22f5e9018b3672db6918",
@@ -181,7 +168,7 @@ class EverChainEvidenceTest {
         assertEquals(List.of(), monitor.chainIds());
         NodeException none = assertThrows(NodeException.class, () -> monitor.evidence(5, Set.of("not-an-id")));
         assertTrue(none.getMessage().contains("cannot tell which signatures are this validator's"), none.getMessage());
-        assertTrue(queries.isEmpty(), "nothing asked without a key");
+        assertTrue(queries().isEmpty(), "nothing asked without a key");
         Evidence e = monitor.evidence(5, Set.of(OUR_KEY.toUpperCase(java.util.Locale.ROOT)));
         assertTrue(e.signedRecently());
         assertTrue(e.inCurrentSet());
@@ -197,22 +184,22 @@ class EverChainEvidenceTest {
         assertTrue(malformed.isBadOutput());
         assertTrue(malformed.getMessage().endsWith("mc[0]: field 'seq_no' missing or not an integer"), malformed.getMessage());
 
-        status = 503;
+        server.status = 503;
         NodeException down = assertThrows(NodeException.class, () -> evidence("graphql-main-signing.json"));
         assertTrue(down.getMessage().endsWith("answered HTTP 503"), down.getMessage());
-        status = 200;
+        server.status = 200;
 
         answer = "graphql-main-signing.json";
         NodeException behind = assertThrows(NodeException.class, () -> adapter(false, chain(1200, 5000, NOW + 200)).evidence(5));
         assertTrue(behind.getMessage().contains("its newest masterchain block (61234567) is 203 s old: the endpoint is behind"),
                 behind.getMessage());
 
-        stallMs = 3000;
+        server.stallMs = 3000;
         long t0 = System.nanoTime();
         NodeException hung = assertThrows(NodeException.class, () -> adapter(false, chain(1200, 500, NOW)).evidence(5));
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 2500, "given up at the timeout, not when the body ends");
         assertTrue(hung.getMessage().contains("no whole answer within 500 ms"), hung.getMessage());
-        stallMs = 0;
+        server.stallMs = 0;
 
         bigBytes = GraphqlEndpoint.MAX_ANSWER + 10;
         NodeException big = assertThrows(NodeException.class, () -> evidence("graphql-main-signing.json"));
